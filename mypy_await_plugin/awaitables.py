@@ -1,0 +1,155 @@
+"""What counts as an awaitable, and which kind: lazy, handle or none.
+
+* **lazy**: nothing happens until it is awaited. Coroutines, anything declared as
+  ``Awaitable[...]`` by name, generator-based coroutines, TypeVars bound to these,
+  and the types a project lists under ``must_await``.
+* **handle**: any other class with ``__await__`` (``asyncio.Task``/``Future``, anyio
+  and trio handles, textual's ``AwaitMount``, redis-py's ``Pipeline``): the work runs
+  whether or not it is awaited.
+* **none**: everything else. ``Any`` is never an awaitable here.
+
+A union is lazy when every member other than ``None`` is lazy; frameworks return
+``Coroutine[...] | T`` on purpose, and such a union is not reported.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from typing import Final
+
+from mypy.nodes import Decorator, FuncBase, FuncDef, OverloadedFuncDef, TypeInfo, Var
+from mypy.types import (
+    CallableType,
+    Instance,
+    NoneType,
+    Overloaded,
+    Type,
+    TypeType,
+    TypeVarType,
+    UnionType,
+    get_proper_type,
+)
+
+#: Classes whose instances are lazy wherever they appear, by full name.
+LAZY_TYPE_NAMES: Final = frozenset(
+    {
+        "typing.Coroutine",
+        "types.CoroutineType",
+        "typing.Awaitable",
+        # mypy's own type for generators decorated with ``@types.coroutine``.
+        "typing.AwaitableGenerator",
+    }
+)
+
+
+class Kind(enum.Enum):
+    NONE = "none"
+    LAZY = "lazy"
+    HANDLE = "handle"
+
+
+def classify(typ: Type, must_await: Collection[str] = ()) -> Kind:
+    """The kind of awaitable a value of type ``typ`` is."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        return _classify_instance(proper.type, must_await)
+    if isinstance(proper, TypeVarType):
+        return Kind.LAZY if classify(proper.upper_bound, must_await) is Kind.LAZY else Kind.NONE
+    if isinstance(proper, UnionType):
+        return _classify_union(proper, must_await)
+    return Kind.NONE
+
+
+def is_lazy(typ: Type, must_await: Collection[str] = ()) -> bool:
+    return classify(typ, must_await) is Kind.LAZY
+
+
+def _classify_instance(info: TypeInfo, must_await: Collection[str]) -> Kind:
+    fullname = info.fullname
+    if fullname in LAZY_TYPE_NAMES or fullname in must_await:
+        return Kind.LAZY
+    if info.get("__await__") is None:
+        return Kind.NONE
+    for base in info.mro[1:]:
+        if base.fullname == "typing.Coroutine" or base.fullname in must_await:
+            return Kind.LAZY
+    return Kind.HANDLE
+
+
+def _classify_union(union: UnionType, must_await: Collection[str]) -> Kind:
+    kinds = {
+        classify(item, must_await)
+        for item in union.items
+        if not isinstance(get_proper_type(item), NoneType)
+    }
+    if kinds == {Kind.LAZY}:
+        return Kind.LAZY
+    if kinds and Kind.NONE not in kinds:
+        return Kind.HANDLE
+    return Kind.NONE
+
+
+def is_optional(typ: Type) -> bool:
+    """Whether ``None`` is one of the members of ``typ``."""
+    proper = get_proper_type(typ)
+    return isinstance(proper, UnionType) and any(
+        isinstance(get_proper_type(item), NoneType) for item in proper.items
+    )
+
+
+# What a callee may return, decided from its definition alone.
+
+
+def callee_may_return_lazy(node: object, must_await: Collection[str]) -> bool | None:
+    """Whether calling the definition ``node`` may produce a lazy awaitable.
+
+    ``None`` means "not known yet" (a decorated function whose type mypy has not
+    inferred yet): the caller must not cache that answer.
+    """
+    if isinstance(node, FuncDef):
+        if node.type is None:
+            return node.is_coroutine
+        return _signature_may_return_lazy(node.type, must_await)
+    if isinstance(node, OverloadedFuncDef | Decorator | Var):
+        typ = node.type if not isinstance(node, Decorator) else node.var.type
+        if typ is None:
+            return None
+        return _signature_may_return_lazy(typ, must_await)
+    if isinstance(node, TypeInfo):
+        # A class whose instances are lazy: a Coroutine subclass or a must_await type.
+        return _classify_instance(node, must_await) is Kind.LAZY
+    if isinstance(node, FuncBase):
+        return None
+    return False
+
+
+def _signature_may_return_lazy(typ: Type, must_await: Collection[str]) -> bool:
+    proper = get_proper_type(typ)
+    if isinstance(proper, CallableType):
+        return return_may_be_lazy(proper.ret_type, must_await)
+    if isinstance(proper, Overloaded):
+        return any(return_may_be_lazy(item.ret_type, must_await) for item in proper.items)
+    if isinstance(proper, Instance):
+        # A callable object: look at its ``__call__``.
+        call = proper.type.get("__call__")
+        if call is None:
+            return False
+        result = callee_may_return_lazy(call.node, must_await)
+        return result is not False
+    if isinstance(proper, TypeType):
+        return False
+    # Any, a union of callables, or something we do not model: let the hook decide.
+    return not isinstance(proper, NoneType)
+
+
+def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
+    """Whether a declared return type may turn into a lazy awaitable at a call site."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, TypeVarType):
+        # Generic returns (``def first(xs: list[T]) -> T``) become whatever the
+        # caller passes in.
+        return True
+    if isinstance(proper, UnionType):
+        return any(return_may_be_lazy(item, must_await) for item in proper.items)
+    return classify(proper, must_await) is Kind.LAZY

@@ -1,0 +1,85 @@
+"""One call a hook fired for: its context, what it returns, how it is used, and reporting.
+
+A ``CallSite`` is built once per hook invocation and handed to each check; the
+expensive parts (the syntax walk that finds the use) are computed on first access.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from mypy.checker import TypeChecker
+from mypy.errorcodes import ErrorCode
+from mypy.messages import format_type_bare
+from mypy.nodes import CallExpr, Context
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.types import Type
+
+from mypy_await_plugin.awaitables import Kind, classify
+from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.usage import Usage, find_usage, scope_statements
+
+
+class CallSite:
+    def __init__(
+        self,
+        ctx: FunctionContext | MethodContext,
+        api: TypeChecker,
+        fullname: str,
+        return_type: Type,
+        config: AwaitConfig,
+        is_method: bool,
+    ) -> None:
+        self.ctx = ctx
+        self.api = api
+        self.fullname = fullname
+        self.return_type = return_type
+        self.config = config
+        self.is_method = is_method
+
+    @cached_property
+    def kind(self) -> Kind:
+        if self.fullname in self.config.may_discard:
+            return Kind.NONE
+        kind = classify(self.return_type, self.config.must_await)
+        if kind is Kind.HANDLE and self.fullname in self.config.must_await:
+            return Kind.LAZY
+        return kind
+
+    @property
+    def call(self) -> Context:
+        return self.ctx.context
+
+    @cached_property
+    def usage(self) -> Usage:
+        call = self.ctx.context
+        assert isinstance(call, CallExpr)
+        scope = scope_statements(self.api.scope.stack, self.api.tree)
+        return find_usage(scope, call)
+
+    @cached_property
+    def callee_name(self) -> str:
+        """The callee as users read it: ``fetch``, ``Metrics.flush``, ``cb``."""
+        return display_name(self.fullname, self.is_method)
+
+    def type_text(self, typ: Type | None = None) -> str:
+        return format_type_bare(self.return_type if typ is None else typ, self.api.options)
+
+    def enabled(self, code: ErrorCode) -> bool:
+        if code.code in self.config.disable:
+            return False
+        return self.api.errors.is_error_code_enabled(code)
+
+    def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
+        if code.code in self.config.disable:
+            return
+        self.api.fail(message, node, code=code)
+        if note:
+            self.api.note(note, node, code=code)
+
+
+def display_name(fullname: str, is_method: bool) -> str:
+    parts = fullname.split(".")
+    if is_method and len(parts) >= 2:
+        return ".".join(parts[-2:])
+    return parts[-1]

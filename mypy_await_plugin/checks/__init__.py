@@ -1,0 +1,1 @@
+"""The checks, one module per error code. Each exposes ``check(site)``."""

@@ -1,0 +1,47 @@
+"""``discarded-awaitable``: a statement evaluates a lazy awaitable and drops it.
+
+Covers what mypy's own ``unused-coroutine`` leaves out: ``Awaitable[...]`` returns,
+``Coroutine | None``, awaitables dropped inside ``and``/``or``, conditional
+expressions, displays and comprehension statements, and ``_ = coro()``. A bare
+statement mypy already reports (``unused-coroutine``, or ``unused-awaitable`` where
+the user enabled it) is left to mypy.
+"""
+
+from __future__ import annotations
+
+from mypy.errorcodes import UNUSED_AWAITABLE
+from mypy.types import Instance, get_proper_type
+
+from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.errorcodes import DISCARDED_AWAITABLE
+from mypy_await_plugin.usage import Use
+
+NOTE = 'Add "await", or keep a reference and await it later'
+UNDERSCORE_NOTE = 'Assigning to "_" does not run it: add "await", or drop the call'
+
+
+def check(site: CallSite) -> None:
+    usage = site.usage
+    if usage.use is Use.DROPPED:
+        if usage.is_bare_statement and mypy_reports_statement(site):
+            return
+        message = f'{site.type_text()} returned by "{site.callee_name}" is never awaited'
+        site.report(DISCARDED_AWAITABLE, message, site.call, NOTE)
+    elif usage.use is Use.DROPPED_TO_UNDERSCORE:
+        message = (
+            f'{site.type_text()} returned by "{site.callee_name}" is assigned to "_"'
+            " and never awaited"
+        )
+        site.report(DISCARDED_AWAITABLE, message, site.call, UNDERSCORE_NOTE)
+
+
+def mypy_reports_statement(site: CallSite) -> bool:
+    """Whether mypy itself reports the bare statement ``site`` (no second report)."""
+    proper = get_proper_type(site.return_type)
+    if not isinstance(proper, Instance):
+        return False
+    if proper.type.fullname == "typing.Coroutine":
+        # ``unused-coroutine``: on by default; a user who turned it off turned off
+        # this report too.
+        return True
+    return proper.type.get("__await__") is not None and site.enabled(UNUSED_AWAITABLE)

@@ -1,0 +1,192 @@
+"""Hook dispatch: which calls get a hook, chaining to mypy's own plugin, config data.
+
+Data flows one way: a call hook fires -> the return type is classified
+(``awaitables``) -> its use is found (``usage``) -> a check decides -> one message.
+
+mypy asks plugins for a hook per full name, first answer wins, and mypy's own
+``DefaultPlugin`` comes last. This plugin returns a hook only for callees that may
+return a lazy awaitable, spawn a task, or take a callback, decided once per name
+from the callee's definition; each hook first runs mypy's own hook for that name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from mypy.checker import TypeChecker
+from mypy.nodes import MypyFile, SymbolNode
+from mypy.options import Options
+from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
+from mypy.plugins.default import DefaultPlugin
+from mypy.types import Type
+
+from mypy_await_plugin import errorcodes
+from mypy_await_plugin.awaitables import Kind, callee_may_return_lazy
+from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.checks import (
+    async_callback,
+    awaitable_as_value,
+    dangling_task,
+    discarded_awaitable,
+    never_awaited,
+    truthy_coroutine,
+)
+from mypy_await_plugin.config import AwaitConfig, load_config
+from mypy_await_plugin.sinks import is_task_spawner, may_take_callback
+from mypy_await_plugin.usage import Use
+
+FunctionHook = Callable[[FunctionContext], Type]
+MethodHook = Callable[[MethodContext], Type]
+AnyContext = FunctionContext | MethodContext
+_Hook = Callable[[Any], Type]
+
+
+class AwaitPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.config: AwaitConfig = load_config(options)
+        self._default = DefaultPlugin(options)
+        self._function_hooks: dict[str, FunctionHook | None] = {}
+        self._method_hooks: dict[str, MethodHook | None] = {}
+
+    # Plugin API.
+
+    def set_modules(self, modules: dict[str, MypyFile]) -> None:
+        super().set_modules(modules)
+        self._default.set_modules(modules)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> Any:
+        from mypy_await_plugin import __version__
+
+        return {"version": __version__, "config": self.config.to_data()}
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        # A module was (re)parsed, in a cold run or a daemon update: definitions may
+        # have changed, so hook decisions made so far are stale.
+        self._function_hooks.clear()
+        self._method_hooks.clear()
+        return []
+
+    def get_function_hook(self, fullname: str) -> FunctionHook | None:
+        try:
+            return self._function_hooks[fullname]
+        except KeyError:
+            pass
+        chained = self._default.get_function_hook(fullname)
+        hook, final = self._decide(fullname, chained, is_method=False)
+        if final:
+            self._function_hooks[fullname] = hook
+        return hook
+
+    def get_method_hook(self, fullname: str) -> MethodHook | None:
+        try:
+            return self._method_hooks[fullname]
+        except KeyError:
+            pass
+        chained = self._default.get_method_hook(fullname)
+        hook, final = self._decide(fullname, chained, is_method=True)
+        if final:
+            self._method_hooks[fullname] = hook
+        return hook
+
+    # Deciding, once per full name.
+
+    def _decide(
+        self, fullname: str, chained: _Hook | None, *, is_method: bool
+    ) -> tuple[_Hook | None, bool]:
+        """The hook for ``fullname``, and whether that answer may be cached."""
+        interest = self._interest(fullname)
+        if interest is False:
+            return chained, True
+        spec = _HookSpec(
+            fullname,
+            is_method,
+            chained,
+            spawner=is_task_spawner(fullname, self.config),
+            sink=may_take_callback(fullname, self._node(fullname), self.config),
+        )
+        return partial(self._on_call, spec=spec), interest is True
+
+    def _interest(self, fullname: str) -> bool | None:
+        """Whether calls of ``fullname`` need the hook (``None``: not known yet)."""
+        config = self.config
+        if fullname in config.must_await or is_task_spawner(fullname, config):
+            return True
+        symbol = self.lookup_fully_qualified(fullname)
+        if symbol is None:
+            # Local names (``cb()``), classes defined in functions: cannot be looked
+            # up, so the hook decides from the inferred type.
+            return True
+        if may_take_callback(fullname, symbol.node, config):
+            return True
+        return callee_may_return_lazy(symbol.node, config.must_await)
+
+    def _node(self, fullname: str) -> SymbolNode | None:
+        symbol = self.lookup_fully_qualified(fullname)
+        return symbol.node if symbol is not None else None
+
+    # The hook.
+
+    def _on_call(self, ctx: AnyContext, *, spec: _HookSpec) -> Type:
+        chained = spec.chained
+        return_type = chained(ctx) if chained is not None else ctx.default_return_type
+        api = ctx.api
+        if not isinstance(api, TypeChecker) or not _reported_here(api):
+            return return_type
+        site = CallSite(ctx, api, spec.fullname, return_type, self.config, spec.is_method)
+        try:
+            _run_checks(site, spec)
+        except Exception as exc:  # never take mypy down with us
+            _report_internal_error(site, exc)
+        return return_type
+
+
+@dataclass(frozen=True)
+class _HookSpec:
+    """What was decided about a full name when its hook was created."""
+
+    fullname: str
+    is_method: bool
+    chained: _Hook | None
+    spawner: bool
+    sink: bool
+
+
+def _run_checks(site: CallSite, spec: _HookSpec) -> None:
+    if site.kind is Kind.LAZY:
+        use = site.usage.use
+        if use in (Use.DROPPED, Use.DROPPED_TO_UNDERSCORE):
+            discarded_awaitable.check(site)
+        elif use is Use.TESTED:
+            truthy_coroutine.check(site)
+        elif use in (Use.FORMATTED, Use.ARGUMENT):
+            awaitable_as_value.check(site)
+        elif use is Use.BOUND:
+            never_awaited.check(site)
+    if spec.spawner:
+        dangling_task.check(site)
+    if spec.sink:
+        async_callback.check(site)
+
+
+def _report_internal_error(site: CallSite, exc: Exception) -> None:
+    if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
+        raise exc
+    site.api.note(
+        f"mypy-await-plugin: internal error ({type(exc).__name__}: {exc}) while checking"
+        f' a call of "{site.callee_name}"; please report it with this line',
+        site.call,
+    )
+
+
+def _reported_here(api: TypeChecker) -> bool:
+    """Whether errors in the module being checked are shown at all."""
+    errors = api.errors
+    return errors.file not in errors.ignored_files
+
+
+__all__ = ["AwaitPlugin", "errorcodes"]

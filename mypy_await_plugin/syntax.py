@@ -1,0 +1,124 @@
+"""Walking mypy's syntax trees without mypy's visitors.
+
+mypy is compiled with mypyc, and its visitor classes cannot be subclassed by
+interpreted code, so the plugin walks trees with one table: for each node class, the
+attributes that hold its children. ``path_to`` finds the chain of nodes from a scope
+down to one expression, skipping statements whose lines cannot contain it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Final
+
+from mypy import nodes
+from mypy.nodes import Block, Node, Statement
+
+#: Child attributes of each node class. Lists (also nested, and tuples of a
+#: ``DictExpr``) are flattened; ``None`` entries are skipped.
+_CHILDREN: Final[dict[type[Node], tuple[str, ...]]] = {
+    # Statements.
+    nodes.Block: ("body",),
+    nodes.ExpressionStmt: ("expr",),
+    nodes.AssignmentStmt: ("lvalues", "rvalue"),
+    nodes.OperatorAssignmentStmt: ("lvalue", "rvalue"),
+    nodes.IfStmt: ("expr", "body", "else_body"),
+    nodes.WhileStmt: ("expr", "body", "else_body"),
+    nodes.ForStmt: ("index", "expr", "body", "else_body"),
+    nodes.WithStmt: ("expr", "target", "body"),
+    nodes.TryStmt: ("body", "types", "vars", "handlers", "else_body", "finally_body"),
+    nodes.ReturnStmt: ("expr",),
+    nodes.AssertStmt: ("expr", "msg"),
+    nodes.DelStmt: ("expr",),
+    nodes.RaiseStmt: ("expr", "from_expr"),
+    nodes.MatchStmt: ("subject", "guards", "bodies"),
+    nodes.Decorator: ("decorators", "func"),
+    nodes.FuncDef: ("arguments", "body"),
+    nodes.OverloadedFuncDef: ("items",),
+    nodes.ClassDef: ("decorators", "base_type_exprs", "defs"),
+    nodes.Argument: ("initializer",),
+    # Expressions.
+    nodes.CallExpr: ("callee", "args"),
+    nodes.MemberExpr: ("expr",),
+    nodes.OpExpr: ("left", "right"),
+    nodes.ComparisonExpr: ("operands",),
+    nodes.UnaryExpr: ("expr",),
+    nodes.AwaitExpr: ("expr",),
+    nodes.YieldExpr: ("expr",),
+    nodes.YieldFromExpr: ("expr",),
+    nodes.TupleExpr: ("items",),
+    nodes.ListExpr: ("items",),
+    nodes.SetExpr: ("items",),
+    nodes.DictExpr: ("items",),
+    nodes.IndexExpr: ("base", "index"),
+    nodes.SliceExpr: ("begin_index", "end_index", "stride"),
+    nodes.ConditionalExpr: ("cond", "if_expr", "else_expr"),
+    nodes.LambdaExpr: ("arguments", "body"),
+    nodes.ListComprehension: ("generator",),
+    nodes.SetComprehension: ("generator",),
+    nodes.GeneratorExpr: ("left_expr", "indices", "sequences", "condlists"),
+    nodes.DictionaryComprehension: ("key", "value", "indices", "sequences", "condlists"),
+    nodes.StarExpr: ("expr",),
+    nodes.AssignmentExpr: ("target", "value"),
+    nodes.CastExpr: ("expr",),
+    nodes.AssertTypeExpr: ("expr",),
+    nodes.RevealExpr: ("expr",),
+    nodes.TypeApplication: ("expr",),
+}
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The direct children of ``node``, in source order."""
+    for attr in _CHILDREN.get(type(node), ()):
+        yield from _flatten(getattr(node, attr, None))
+
+
+def _flatten(value: object) -> Iterator[Node]:
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _flatten(item)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and everything below it, depth first, in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
+
+
+def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:
+    """The nodes from a statement of ``scope`` down to ``target`` (both included)."""
+    line = target.line
+    for stmt in scope:
+        if not _may_contain(stmt, line):
+            continue
+        path = _search(stmt, target, line)
+        if path is not None:
+            return path
+    return None
+
+
+def _may_contain(node: Node, line: int) -> bool:
+    if line < 0 or node.line < 0:
+        return True
+    end = node.end_line
+    if node.line > line and not isinstance(node, nodes.Decorator | nodes.OverloadedFuncDef):
+        return False
+    return end is None or end >= line
+
+
+def _search(node: Node, target: Node, line: int) -> list[Node] | None:
+    if node is target:
+        return [node]
+    for child in children(node):
+        if isinstance(child, Statement | Block) and not _may_contain(child, line):
+            continue
+        found = _search(child, target, line)
+        if found is not None:
+            found.insert(0, node)
+            return found
+    return None
