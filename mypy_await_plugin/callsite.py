@@ -11,7 +11,7 @@ from functools import cached_property
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
-from mypy.nodes import CallExpr, Context
+from mypy.nodes import CallExpr, Context, RefExpr
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Type
 
@@ -60,6 +60,11 @@ class CallSite:
     @cached_property
     def callee_name(self) -> str:
         """The callee as users read it: ``fetch``, ``Metrics.flush``, ``cb``."""
+        call = self.ctx.context
+        if self.fullname.endswith(".__call__") and isinstance(call, CallExpr):
+            callee = call.callee
+            if isinstance(callee, RefExpr):
+                return callee.name
         return display_name(self.fullname, self.is_method)
 
     def type_text(self, typ: Type | None = None) -> str:

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from mypy.checker import TypeChecker
-from mypy.nodes import MypyFile, SymbolNode
+from mypy.nodes import CallExpr, Context, MypyFile, RefExpr, SymbolNode, TypeAlias
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
@@ -137,6 +137,10 @@ class AwaitPlugin(Plugin):
         api = ctx.api
         if not isinstance(api, TypeChecker) or not _reported_here(api):
             return return_type
+        if not _is_direct_call(ctx.context, spec.fullname):
+            # mypy re-checks a call on another's behalf (``functools.partial(f)()``
+            # checks ``f``): the call written in the source gets its own hook.
+            return return_type
         site = CallSite(ctx, api, spec.fullname, return_type, self.config, spec.is_method)
         try:
             _run_checks(site, spec)
@@ -181,6 +185,21 @@ def _report_internal_error(site: CallSite, exc: Exception) -> None:
         f' a call of "{site.callee_name}"; please report it with this line',
         site.call,
     )
+
+
+def _is_direct_call(context: Context, fullname: str) -> bool:
+    """Whether ``context`` is a call written as a call of ``fullname``."""
+    if not isinstance(context, CallExpr):
+        return False
+    if fullname.endswith(".__call__"):
+        # A callable object, however it is spelled: ``p()``, ``make()()``.
+        return True
+    callee = context.callee
+    if not isinstance(callee, RefExpr):
+        return False
+    if callee.fullname == fullname or isinstance(callee.node, TypeAlias):
+        return True
+    return callee.name == fullname.rpartition(".")[2]
 
 
 def _reported_here(api: TypeChecker) -> bool:

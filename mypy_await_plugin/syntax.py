@@ -8,7 +8,7 @@ down to one expression, skipping statements whose lines cannot contain it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from mypy import nodes
@@ -91,12 +91,35 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:
-    """The nodes from a statement of ``scope`` down to ``target`` (both included)."""
+    """The nodes from a statement of ``scope`` down to ``target`` (both included).
+
+    mypy checks a function with value-restricted TypeVars once per value, on copies of
+    its body, while the scope still names the original function: when ``target`` is
+    not found by identity, a node of the same class at the same position stands in.
+    """
+    return _find(scope, target, lambda node: node is target) or _find(
+        scope, target, lambda node: _same_place(node, target)
+    )
+
+
+def _same_place(node: Node, target: Node) -> bool:
+    return (
+        type(node) is type(target)
+        and node.line == target.line
+        and node.column == target.column
+        and node.end_line == target.end_line
+        and node.end_column == target.end_column
+    )
+
+
+def _find(
+    scope: Sequence[Statement], target: Node, matches: Callable[[Node], bool]
+) -> list[Node] | None:
     line = target.line
     for stmt in scope:
         if not _may_contain(stmt, line):
             continue
-        path = _search(stmt, target, line)
+        path = _search(stmt, matches, line)
         if path is not None:
             return path
     return None
@@ -111,13 +134,13 @@ def _may_contain(node: Node, line: int) -> bool:
     return end is None or end >= line
 
 
-def _search(node: Node, target: Node, line: int) -> list[Node] | None:
-    if node is target:
+def _search(node: Node, matches: Callable[[Node], bool], line: int) -> list[Node] | None:
+    if matches(node):
         return [node]
     for child in children(node):
         if isinstance(child, Statement | Block) and not _may_contain(child, line):
             continue
-        found = _search(child, target, line)
+        found = _search(child, matches, line)
         if found is not None:
             found.insert(0, node)
             return found

@@ -10,7 +10,9 @@ the user enabled it) is left to mypy.
 from __future__ import annotations
 
 from mypy.errorcodes import UNUSED_AWAITABLE
-from mypy.types import Instance, get_proper_type
+from mypy.nodes import CallExpr, ConditionalExpr, ExpressionStmt
+from mypy.subtypes import is_proper_subtype
+from mypy.types import Instance, Type, get_proper_type
 
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import DISCARDED_AWAITABLE
@@ -25,6 +27,8 @@ def check(site: CallSite) -> None:
     if usage.use is Use.DROPPED:
         if usage.is_bare_statement and mypy_reports_statement(site):
             return
+        if _is_coroutine(site.return_type) and _mypy_reports_conditional(site):
+            return
         message = f'{site.type_text()} returned by "{site.callee_name}" is never awaited'
         site.report(DISCARDED_AWAITABLE, message, site.call, NOTE)
     elif usage.use is Use.DROPPED_TO_UNDERSCORE:
@@ -33,6 +37,40 @@ def check(site: CallSite) -> None:
             " and never awaited"
         )
         site.report(DISCARDED_AWAITABLE, message, site.call, UNDERSCORE_NOTE)
+
+
+def _is_coroutine(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
+
+
+def _mypy_reports_conditional(site: CallSite) -> bool:
+    """``a() if c else b()`` as a statement: mypy reports it as a whole when the two
+    branches make one coroutine type. A branch not inferred yet counts as one when it
+    is a call: mypy checks the first branch again once the second has a type."""
+    usage = site.usage
+    conditional = usage.carrier
+    statement = usage.statement
+    if not (
+        isinstance(conditional, ConditionalExpr)
+        and isinstance(statement, ExpressionStmt)
+        and statement.expr is conditional
+    ):
+        return False
+    if conditional.if_expr is site.call:
+        other = conditional.else_expr
+    elif conditional.else_expr is site.call:
+        other = conditional.if_expr
+    else:
+        return False  # nested deeper: mypy sees a union or join
+    if not site.api.has_type(other):
+        return isinstance(other, CallExpr)
+    # mypy types the statement as the union of both branches: one Coroutine when
+    # one branch's type contains the other's.
+    mine, theirs = site.return_type, site.api.lookup_type(other)
+    return _is_coroutine(theirs) and (
+        is_proper_subtype(mine, theirs) or is_proper_subtype(theirs, mine)
+    )
 
 
 def mypy_reports_statement(site: CallSite) -> bool:
