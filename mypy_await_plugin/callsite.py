@@ -11,7 +11,7 @@ from functools import cached_property
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
-from mypy.nodes import CallExpr, Context, RefExpr
+from mypy.nodes import CallExpr, Context, MemberExpr, NameExpr
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Type
 
@@ -63,7 +63,7 @@ class CallSite:
         call = self.ctx.context
         if self.fullname.endswith(".__call__") and isinstance(call, CallExpr):
             callee = call.callee
-            if isinstance(callee, RefExpr):
+            if isinstance(callee, NameExpr | MemberExpr):
                 return callee.name
         return display_name(self.fullname, self.is_method)
 

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from mypy.checker import TypeChecker
-from mypy.nodes import CallExpr, Context, MypyFile, RefExpr, SymbolNode, TypeAlias
+from mypy.nodes import CallExpr, Context, MemberExpr, MypyFile, NameExpr, SymbolNode, TypeAlias
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
@@ -195,7 +195,7 @@ def _is_direct_call(context: Context, fullname: str) -> bool:
         # A callable object, however it is spelled: ``p()``, ``make()()``.
         return True
     callee = context.callee
-    if not isinstance(callee, RefExpr):
+    if not isinstance(callee, NameExpr | MemberExpr):
         return False
     if callee.fullname == fullname or isinstance(callee.node, TypeAlias):
         return True
