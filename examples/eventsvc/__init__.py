@@ -1,0 +1,1 @@
+"""A small event-processing service with the missing awaits real services ship."""
