@@ -20,10 +20,12 @@ from typing import Final
 
 from mypy.nodes import Decorator, FuncBase, FuncDef, OverloadedFuncDef, TypeInfo, Var
 from mypy.types import (
+    AnyType,
     CallableType,
     Instance,
     NoneType,
     Overloaded,
+    ProperType,
     Type,
     TypeType,
     TypeVarType,
@@ -121,6 +123,58 @@ def callee_may_return_lazy(node: object, must_await: Collection[str]) -> bool | 
         return _classify_instance(node, must_await) is Kind.LAZY
     if isinstance(node, FuncBase):
         return None
+    return False
+
+
+def union_call_may_be_plain(callee_type: Type | None, must_await: Collection[str]) -> bool:
+    """Whether a call through a union callee may give something not awaitable.
+
+    ``x.close()`` with ``x: Client | Server`` or ``cb()`` with ``cb: SyncCb | AsyncCb``:
+    mypy fires the hook once per member with that member's return type only. The
+    call as written returns the union of all members' results, and as with any
+    union a member that returns a plain value makes the result a framework's
+    choice (code dispatching with ``iscoroutinefunction``), not a lost awaitable.
+    """
+    proper = get_proper_type(callee_type)
+    if not isinstance(proper, UnionType):
+        return False
+    return any(_call_gives_plain(get_proper_type(item), must_await) for item in proper.items)
+
+
+def union_receiver_may_give_plain(
+    receiver: Type | None, method: str, must_await: Collection[str]
+) -> bool:
+    """Whether ``x.method()`` may give something not awaitable, for a union ``x``.
+
+    The same reasoning as ``union_call_may_be_plain``: ``x: SSHClient | SSHServer``
+    and only ``SSHServer.auth_completed`` may return an awaitable.
+    """
+    proper = get_proper_type(receiver)
+    if not isinstance(proper, UnionType):
+        return False
+    for item in map(get_proper_type, proper.items):
+        if isinstance(item, AnyType):
+            return True
+        if isinstance(item, Instance):
+            symbol = item.type.get(method)
+            node = symbol.node if symbol is not None else None
+            if node is not None and callee_may_return_lazy(node, must_await) is False:
+                return True
+    return False
+
+
+def _call_gives_plain(callee: ProperType, must_await: Collection[str]) -> bool:
+    if isinstance(callee, NoneType):
+        return False
+    if isinstance(callee, AnyType):
+        return True
+    if isinstance(callee, CallableType):
+        return not return_may_be_lazy(callee.ret_type, must_await)
+    if isinstance(callee, Overloaded):
+        return not any(return_may_be_lazy(item.ret_type, must_await) for item in callee.items)
+    if isinstance(callee, Instance):
+        call = callee.type.get("__call__")
+        return call is not None and callee_may_return_lazy(call.node, must_await) is False
     return False
 
 

@@ -15,7 +15,13 @@ from mypy.nodes import CallExpr, Context, MemberExpr, NameExpr
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Type
 
-from mypy_await_plugin.awaitables import Kind, classify
+from mypy_await_plugin import reporting
+from mypy_await_plugin.awaitables import (
+    Kind,
+    classify,
+    union_call_may_be_plain,
+    union_receiver_may_give_plain,
+)
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
@@ -44,7 +50,22 @@ class CallSite:
         kind = classify(self.return_type, self.config.must_await)
         if kind is Kind.HANDLE and self.fullname in self.config.must_await:
             return Kind.LAZY
+        if kind is Kind.LAZY and self._through_union():
+            return Kind.NONE
         return kind
+
+    def _through_union(self) -> bool:
+        """The callee is a union and some member's call gives a plain value."""
+        call = self.ctx.context
+        if not isinstance(call, CallExpr):
+            return False
+        callee, must_await = call.callee, self.config.must_await
+        if union_call_may_be_plain(self.api.lookup_type_or_none(callee), must_await):
+            return True
+        if not self.is_method or not isinstance(callee, MemberExpr):
+            return False
+        receiver = self.api.lookup_type_or_none(callee.expr)
+        return union_receiver_may_give_plain(receiver, callee.name, must_await)
 
     @property
     def call(self) -> Context:
@@ -76,11 +97,8 @@ class CallSite:
         return self.api.errors.is_error_code_enabled(code)
 
     def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
-        if code.code in self.config.disable:
-            return
-        self.api.fail(message, node, code=code)
-        if note:
-            self.api.note(note, node, code=code)
+        if self.enabled(code):
+            reporting.report(self.api, code, message, node, note)
 
 
 def display_name(fullname: str, is_method: bool) -> str:

@@ -35,8 +35,9 @@ from mypy_await_plugin.checks import (
     never_awaited,
     truthy_coroutine,
 )
-from mypy_await_plugin.config import AwaitConfig, load_config
-from mypy_await_plugin.sinks import is_task_spawner, may_take_callback
+from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
+from mypy_await_plugin.loading import raise_usage_error
+from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
 from mypy_await_plugin.usage import Use
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -48,7 +49,12 @@ _Hook = Callable[[Any], Type]
 class AwaitPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
-        self.config: AwaitConfig = load_config(options)
+        self._usage_error: str | None = None
+        try:
+            self.config: AwaitConfig = load_config(options)
+        except ConfigError as error:  # reported by set_modules, see ``loading``
+            self.config = AwaitConfig()
+            self._usage_error = str(error)
         self._default = DefaultPlugin(options)
         self._function_hooks: dict[str, FunctionHook | None] = {}
         self._method_hooks: dict[str, MethodHook | None] = {}
@@ -56,6 +62,8 @@ class AwaitPlugin(Plugin):
     # Plugin API.
 
     def set_modules(self, modules: dict[str, MypyFile]) -> None:
+        if self._usage_error is not None:
+            raise_usage_error(self._usage_error)
         super().set_modules(modules)
         self._default.set_modules(modules)
 
@@ -99,35 +107,28 @@ class AwaitPlugin(Plugin):
         self, fullname: str, chained: _Hook | None, *, is_method: bool
     ) -> tuple[_Hook | None, bool]:
         """The hook for ``fullname``, and whether that answer may be cached."""
-        interest = self._interest(fullname)
+        config = self.config
+        node = self._node(fullname)
+        spawner = is_task_spawner(fullname, config, node)
+        sink = may_take_callback(fullname, node, config)
+        interest = spawner or sink or self._may_return_lazy(fullname, node)
         if interest is False:
             return chained, True
-        spec = _HookSpec(
-            fullname,
-            is_method,
-            chained,
-            spawner=is_task_spawner(fullname, self.config),
-            sink=may_take_callback(fullname, self._node(fullname), self.config),
-        )
+        spec = _HookSpec(fullname, is_method, chained, spawner=spawner, sink=sink)
         return partial(self._on_call, spec=spec), interest is True
 
-    def _interest(self, fullname: str) -> bool | None:
-        """Whether calls of ``fullname`` need the hook (``None``: not known yet)."""
-        config = self.config
-        if fullname in config.must_await or is_task_spawner(fullname, config):
+    def _may_return_lazy(self, fullname: str, node: SymbolNode | None) -> bool | None:
+        """Whether calls of ``fullname`` may give a lazy awaitable (``None``: not known
+        yet, so do not cache)."""
+        if fullname in self.config.must_await or node is None:
+            # Local names (``cb()``) and classes defined in functions cannot be looked
+            # up: the hook decides from the inferred type.
             return True
-        symbol = self.lookup_fully_qualified(fullname)
-        if symbol is None:
-            # Local names (``cb()``), classes defined in functions: cannot be looked
-            # up, so the hook decides from the inferred type.
-            return True
-        if may_take_callback(fullname, symbol.node, config):
-            return True
-        return callee_may_return_lazy(symbol.node, config.must_await)
+        return callee_may_return_lazy(node, self.config.must_await)
 
     def _node(self, fullname: str) -> SymbolNode | None:
-        symbol = self.lookup_fully_qualified(fullname)
-        return symbol.node if symbol is not None else None
+        """The definition of ``fullname``, also of a method the receiver inherits."""
+        return lookup_callee(fullname, self.lookup_fully_qualified)
 
     # The hook.
 

@@ -1,27 +1,350 @@
 """Tables of callback sinks (``async-callback``) and task spawners (``dangling-task``).
 
-Both tables are extended from the ``sync_callbacks`` and ``task_spawners`` keys of
-the plugin's configuration.
+A *sink* is a parameter whose argument the callee calls and whose result it drops:
+``threading.Thread(target=...)``, ``loop.call_soon(callback)``... It is found in one
+of two ways:
+
+* the table below (``SYNC_CALLBACK_SINKS``), extended by the ``sync_callbacks``
+  config key with entries ``module.func:param`` / ``module.Class.method:param``,
+  where ``param`` is a parameter name or a 0-based position (``self`` not counted);
+* the generic rule: any parameter declared as a callable returning ``object``.
+
+A *task spawner* returns a task or future that must be kept: the table
+``TASK_SPAWNERS``, extended by the ``task_spawners`` config key (full names).
+
+Method entries match through the class hierarchy: mypy names a method call after the
+receiver's own class (``asyncio.unix_events._UnixSelectorEventLoop.call_soon``), so a
+name matches when the class defining the method, or one of its bases, is listed.
+A class entry (a constructor) matches subclasses that do not redefine ``__init__``
+or ``__new__``.
+
+Everything here is decided from a callee's definition and is cheap: the plugin asks
+once per full name, the checks once per call of a name that was accepted.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
-from mypy.nodes import SymbolNode
+from mypy.nodes import (
+    Decorator,
+    FuncDef,
+    OverloadedFuncDef,
+    SymbolNode,
+    SymbolTableNode,
+    TypeInfo,
+    Var,
+)
+from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
 
+from mypy_await_plugin.awaitables import return_may_be_lazy
 from mypy_await_plugin.config import AwaitConfig
 
-#: Functions whose result is a task or future that must be kept.
-TASK_SPAWNERS: Final[frozenset[str]] = frozenset()
+#: A parameter: its name, or its 0-based position among the parameters a call
+#: passes (``self``/``cls`` not counted).
+ParamRef = str | int
 
 
-def is_task_spawner(fullname: str, config: AwaitConfig) -> bool:
-    return fullname in TASK_SPAWNERS or fullname in config.task_spawners
+class Runs(enum.Enum):
+    """Where a sink calls its callback: it decides the fix the note suggests."""
+
+    #: In the event loop's thread, from the loop (``call_soon``, done callbacks).
+    LOOP = "loop"
+    #: Outside the event loop: another thread, a signal, interpreter exit, GC.
+    THREAD = "thread"
+    #: Not known: the generic rule and entries from the config.
+    CALLER = "caller"
+
+
+@dataclass(frozen=True)
+class Sink:
+    """One parameter of one callee that calls its argument and drops the result."""
+
+    fullname: str
+    param: ParamRef
+    runs: Runs = Runs.CALLER
+
+    def matches(self, index: int, name: str | None) -> bool:
+        """Whether the formal parameter ``index`` (named ``name``) of a call is this one."""
+        if isinstance(self.param, int):
+            return self.param == index
+        return self.param == name
+
+
+# Parsing the ``module.func:param`` format.
+
+
+def parse_sink(entry: str, runs: Runs = Runs.CALLER) -> Sink:
+    """Parse a ``sync_callbacks`` entry: ``module.func:param`` or ``module.Class.method:param``.
+
+    ``param`` is a parameter name or a 0-based position (``self`` not counted).
+    Raises ``ValueError`` with a message naming the entry when it is malformed.
+    """
+    fullname, sep, param = entry.strip().partition(":")
+    expected = (
+        'expected "module.function:parameter" or "module.Class.method:parameter",'
+        " where parameter is a name or a 0-based position"
+    )
+    if not sep:
+        raise ValueError(f'"{entry}" has no ":parameter" part; {expected}')
+    fullname, param = fullname.strip(), param.strip()
+    parts = fullname.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        raise ValueError(f'"{entry}": "{fullname}" is not a dotted full name; {expected}')
+    if param.isdigit():
+        return Sink(fullname, int(param), runs)
+    if not param.isidentifier():
+        raise ValueError(f'"{entry}": "{param}" is not a parameter name or position; {expected}')
+    return Sink(fullname, param, runs)
+
+
+def _table(runs: Runs, *entries: str) -> Iterator[Sink]:
+    for entry in entries:
+        yield parse_sink(entry, runs)
+
+
+def _index(sinks: Iterable[Sink]) -> dict[str, tuple[Sink, ...]]:
+    table: dict[str, tuple[Sink, ...]] = {}
+    for sink in sinks:
+        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
+    return table
+
+
+_LOOP: Final = "asyncio.events.AbstractEventLoop"
+
+#: Callees that call a callback and drop its result, by full name (as defined in
+#: typeshed: ``asyncio.Future`` is ``_asyncio.Future``).
+SYNC_CALLBACK_SINKS: Final[Mapping[str, tuple[Sink, ...]]] = _index(
+    (
+        *_table(
+            Runs.THREAD,
+            "threading.Thread:target",
+            "threading.Timer:function",
+            "signal.signal:handler",
+            "atexit.register:0",
+            "weakref.finalize:1",
+            "concurrent.futures._base.Executor.submit:0",
+            "concurrent.futures._base.Executor.map:fn",
+            "concurrent.futures._base.Future.add_done_callback:fn",
+            f"{_LOOP}.run_in_executor:func",
+        ),
+        *_table(
+            Runs.LOOP,
+            f"{_LOOP}.call_soon:callback",
+            f"{_LOOP}.call_soon_threadsafe:callback",
+            f"{_LOOP}.call_later:callback",
+            f"{_LOOP}.call_at:callback",
+            f"{_LOOP}.add_signal_handler:callback",
+            f"{_LOOP}.add_reader:callback",
+            f"{_LOOP}.add_writer:callback",
+            "_asyncio.Future.add_done_callback:0",
+        ),
+        # ``ExitStack.callback`` / ``AsyncExitStack.callback`` call it on exit and drop
+        # the result (``push_async_callback`` is the one that awaits).
+        *_table(Runs.CALLER, "contextlib._BaseExitStack.callback:0"),
+    )
+)
+
+#: Callees whose result is a task or future that must be kept: full name -> the
+#: name messages use.
+TASK_SPAWNERS: Final[Mapping[str, str]] = {
+    "asyncio.tasks.create_task": "asyncio.create_task",
+    "asyncio.tasks.ensure_future": "asyncio.ensure_future",
+    "asyncio.tasks.gather": "asyncio.gather",
+    f"{_LOOP}.create_task": "loop.create_task",
+    f"{_LOOP}.run_in_executor": "loop.run_in_executor",
+}
+
+
+@lru_cache(maxsize=8)
+def _sink_table(extra: frozenset[str]) -> Mapping[str, tuple[Sink, ...]]:
+    """The built-in sinks plus the config's ``sync_callbacks`` entries.
+
+    Entries that do not parse are left out here; the configuration loader reports
+    them (it validates each entry with ``parse_sink``).
+    """
+    if not extra:
+        return SYNC_CALLBACK_SINKS
+    table = dict(SYNC_CALLBACK_SINKS)
+    for entry in sorted(extra):
+        try:
+            sink = parse_sink(entry)
+        except ValueError:
+            continue
+        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
+    return table
+
+
+# Finding a callee's definition.
+
+
+def lookup_callee(
+    fullname: str, lookup: Callable[[str], SymbolTableNode | None]
+) -> SymbolNode | None:
+    """The definition of ``fullname``, also for a method its class inherits.
+
+    mypy names a method call after the receiver's class
+    (``concurrent.futures.thread.ThreadPoolExecutor.submit``), which need not define
+    the method itself.
+    """
+    symbol = lookup(fullname)
+    if symbol is not None:
+        return symbol.node
+    owner_name, _, member = fullname.rpartition(".")
+    if not owner_name:
+        return None
+    owner = lookup(owner_name)
+    if owner is None or not isinstance(owner.node, TypeInfo):
+        return None
+    inherited = owner.node.get(member)
+    return inherited.node if inherited is not None else None
+
+
+def _defining_class(node: SymbolNode | None) -> TypeInfo | None:
+    """The class a method or attribute is defined in (``None`` for functions)."""
+    if isinstance(node, FuncDef | OverloadedFuncDef | Var):
+        info = node.info
+    elif isinstance(node, Decorator):
+        info = node.func.info
+    else:
+        return None
+    return info or None  # a function outside a class has a falsy ``FakeInfo``
+
+
+def _match_table(fullname: str, node: SymbolNode | None, table: Container[str]) -> str | None:
+    """The key of ``table`` that calls of ``fullname`` (defined by ``node``) match."""
+    if fullname in table:
+        return fullname
+    if isinstance(node, TypeInfo):
+        for base in node.mro:
+            if base.fullname in table:
+                return base.fullname
+            if "__init__" in base.names or "__new__" in base.names:
+                return None  # a constructor of its own
+        return None
+    owner = _defining_class(node)
+    if owner is None:
+        return None
+    member = fullname.rpartition(".")[2]
+    for base in owner.mro:
+        key = f"{base.fullname}.{member}"
+        if key in table:
+            return key
+    return None
+
+
+# Task spawners.
+
+
+def is_task_spawner(fullname: str, config: AwaitConfig, node: SymbolNode | None = None) -> bool:
+    """Whether calls of ``fullname`` (defined by ``node``, if known) spawn a task."""
+    return spawner_key(fullname, node, config) is not None
+
+
+def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> str | None:
+    """The ``TASK_SPAWNERS`` or ``task_spawners`` entry that ``fullname`` matches."""
+    key = _match_table(fullname, node, TASK_SPAWNERS)
+    if key is None and config.task_spawners:
+        key = _match_table(fullname, node, config.task_spawners)
+    return key
+
+
+# Callback sinks.
 
 
 def may_take_callback(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> bool:
     """Whether calls of ``fullname`` (defined by ``node``, if known) need the
     ``async-callback`` check: a listed sink, or a parameter typed as a callable
     returning ``object``. Decided once per name, so keep it cheap and exact."""
+    return bool(callback_params(fullname, node, config))
+
+
+def callback_params(
+    fullname: str, node: SymbolNode | None, config: AwaitConfig
+) -> tuple[Sink, ...]:
+    """The sink parameters of ``fullname``: table entries first, then the generic rule."""
+    table = _sink_table(config.sync_callbacks)
+    key = _match_table(fullname, node, table)
+    listed = table[key] if key is not None else ()
+    generic = _object_callback_params(fullname, node)
+    return (*listed, *(sink for sink in generic if all(s.param != sink.param for s in listed)))
+
+
+def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | None:
+    """The first of ``sinks`` that is the formal parameter ``index`` named ``name``."""
+    return next((sink for sink in sinks if sink.matches(index, name)), None)
+
+
+def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sink, ...]:
+    """Parameters declared as a callable returning ``object`` (the generic rule)."""
+    found: list[Sink] = []
+    for signature, skip in _declared_signatures(node):
+        for position, (name, typ) in enumerate(
+            zip(signature.arg_names[skip:], signature.arg_types[skip:], strict=True)
+        ):
+            if _is_object_callback(typ):
+                param: ParamRef = name if name is not None else position
+                if all(sink.param != param for sink in found):
+                    found.append(Sink(fullname, param))
+    return tuple(found)
+
+
+def _declared_signatures(node: SymbolNode | None) -> list[tuple[CallableType, int]]:
+    """Each declared signature of ``node``, with how many leading parameters a call
+    does not pass (``self``/``cls``)."""
+    if isinstance(node, TypeInfo):
+        return _constructor_signatures(node)
+    typ: Type | None
+    if isinstance(node, FuncDef | OverloadedFuncDef):
+        typ, bound = node.type, bool(node.info) and not node.is_static
+    elif isinstance(node, Decorator):
+        typ, bound = node.var.type, bool(node.func.info) and not node.func.is_static
+    elif isinstance(node, Var):
+        typ, bound = node.type, False
+    else:
+        return []
+    return [(item, int(bound)) for item in _callable_items(typ)]
+
+
+def _constructor_signatures(info: TypeInfo) -> list[tuple[CallableType, int]]:
+    for method in ("__init__", "__new__"):
+        symbol = info.get(method)
+        if symbol is None:
+            continue
+        owner = _defining_class(symbol.node)
+        if owner is not None and owner.fullname != "builtins.object":
+            return _declared_signatures(symbol.node)
+    return []
+
+
+def _callable_items(typ: Type | None) -> list[CallableType]:
+    proper = get_proper_type(typ)
+    if isinstance(proper, CallableType):
+        return [proper]
+    if isinstance(proper, Overloaded):
+        return list(proper.items)
+    return []
+
+
+def _is_object_callback(typ: Type) -> bool:
+    """A callable returning ``object``, alone or in a union that takes no async one."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, CallableType):
+        return _returns_object(proper)
+    if isinstance(proper, UnionType):
+        callables = [
+            item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
+        ]
+        return any(_returns_object(item) for item in callables) and not any(
+            return_may_be_lazy(item.ret_type, ()) for item in callables
+        )
     return False
+
+
+def _returns_object(callable_type: CallableType) -> bool:
+    ret = get_proper_type(callable_type.ret_type)
+    return isinstance(ret, Instance) and ret.type.fullname == "builtins.object"

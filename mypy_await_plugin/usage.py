@@ -98,7 +98,8 @@ class Usage:
             self.use is Use.DROPPED
             and isinstance(self.statement, nodes.ExpressionStmt)
             and self.statement.expr is self.carrier
-            and len(self.path) == 2
+            and bool(self.path)
+            and self.carrier is self.path[-1]
         )
 
 
@@ -125,9 +126,13 @@ def classify_path(path: Sequence[Node]) -> Usage:
         binding = _tuple_unpacking(path, depth)
         if binding is not None:
             return _decide_name(binding, walk, path[depth - 1])
-        if isinstance(parent, _CONTAINERS) or (
-            isinstance(parent, nodes.GeneratorExpr) and parent.left_expr is child
-        ):
+        if isinstance(parent, nodes.DictionaryComprehension):
+            held = child is parent.key or child is parent.value
+        else:
+            held = isinstance(parent, _CONTAINERS) or (
+                isinstance(parent, nodes.GeneratorExpr) and parent.left_expr is child
+            )
+        if held:
             walk.in_container = True
             walk.carrier = parent
             continue

@@ -1,9 +1,169 @@
-"""``async-callback``: an async function passed where the caller will not await it."""
+"""``async-callback``: an async function passed where the caller will not await it.
+
+The callee (a sink from ``sinks``: ``Thread(target=...)``, ``loop.call_soon``, a
+parameter declared as a callable returning ``object``...) calls what it is given and
+drops the result, so an async function passed there only creates a coroutine that
+never runs. Reported for each argument of a sink parameter whose calls return a lazy
+awaitable: a function or bound method, a ``functools.partial`` of one, a lambda whose
+body is a lazy awaitable, or an object whose ``__call__`` is async.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
+from mypy.lookup import lookup_fully_qualified
+from mypy.nodes import CallExpr, Expression, FuncBase, LambdaExpr, MemberExpr, NameExpr
+from mypy.subtypes import find_member
+from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
+
+from mypy_await_plugin.awaitables import is_lazy
 from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
+from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
+
+#: What the note suggests, by where the sink calls its callback.
+NOTES = {
+    Runs.LOOP: (
+        'Pass a sync function that starts it as a task (e.g. "loop.create_task(...)")'
+        " and keeps a reference to the task"
+    ),
+    Runs.THREAD: (
+        'Pass a sync function that runs it with "asyncio.run(...)", or that hands it to'
+        ' the running event loop with "asyncio.run_coroutine_threadsafe(..., loop)"'
+    ),
+    Runs.CALLER: (
+        "The callee drops what its callback returns: pass a sync function that starts"
+        ' it as a task (keeping a reference) or runs it with "asyncio.run(...)"'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Passed:
+    """An argument whose calls return a lazy awaitable, as messages describe it."""
+
+    #: ``Async function "shutdown"``, ``Lambda returning "Awaitable[None]"``...
+    subject: str
+    #: What its calls return.
+    returns: Type
 
 
 def check(site: CallSite) -> None:
     """Called for every call whose callee ``sinks.may_take_callback`` accepted."""
+    ctx = site.ctx
+    lookup = partial(lookup_fully_qualified, modules=site.api.modules)
+    sinks = callback_params(site.fullname, lookup_callee(site.fullname, lookup), site.config)
+    if not sinks:
+        return
+    for index, name in enumerate(ctx.callee_arg_names):
+        sink = find_sink(sinks, index, name)
+        if sink is None:
+            continue
+        for arg, typ, kind in zip(
+            ctx.args[index], ctx.arg_types[index], ctx.arg_kinds[index], strict=True
+        ):
+            if kind.is_star():
+                continue  # ``*callbacks``: the type is the container's
+            passed = describe(arg, typ, site)
+            if passed is not None:
+                _report(site, sink, index, name, arg, passed)
+
+
+def describe(arg: Expression, typ: Type, site: CallSite) -> Passed | None:
+    """``arg`` (of type ``typ``) as messages describe it, if its calls return a lazy
+    awaitable; ``None`` otherwise (sync callables, ``Any``, unions, classes)."""
+    proper = get_proper_type(typ)
+    returns = _lazy_return(proper, site)
+    if returns is None:
+        return None
+    if isinstance(arg, LambdaExpr):
+        return Passed(f'Lambda returning "{site.type_text(returns)}"', returns)
+    if isinstance(proper, Instance):
+        wrapped = _partial_target(proper)
+        if wrapped is not None:
+            name = _callable_name(wrapped, _partial_first_arg(arg))
+            return Passed(f'{_function(name, returns, site)} wrapped in "partial"', returns)
+        return Passed(
+            f'Callable "{proper.type.name}" returning "{site.type_text(returns)}"', returns
+        )
+    assert isinstance(proper, CallableType | Overloaded)
+    item = proper if isinstance(proper, CallableType) else proper.items[0]
+    return Passed(_function(_callable_name(item, arg), returns, site), returns)
+
+
+def _lazy_return(proper: ProperType, site: CallSite) -> Type | None:
+    """What calls of a value of type ``proper`` return, if that is a lazy awaitable."""
+    must_await = site.config.must_await
+    if isinstance(proper, CallableType):
+        if proper.is_type_obj():
+            return None  # a class: calling it builds an object
+        return proper.ret_type if is_lazy(proper.ret_type, must_await) else None
+    if isinstance(proper, Overloaded):
+        if all(is_lazy(item.ret_type, must_await) for item in proper.items):
+            return _lazy_return(proper.items[0], site)
+        return None
+    if isinstance(proper, Instance):
+        call = find_member("__call__", proper, proper, is_operator=True)
+        if call is None:
+            return None
+        called = get_proper_type(call)
+        if isinstance(called, CallableType | Overloaded):
+            return _lazy_return(called, site)
+    return None
+
+
+def _function(name: str | None, returns: Type, site: CallSite) -> str:
+    """``Async function "send"``, or ``Function "flush" returning "Awaitable[None]"``."""
+    named = f' "{name}"' if name is not None else ""
+    if _is_coroutine(returns):
+        return f"Async function{named}"
+    return f'Function{named} returning "{site.type_text(returns)}"'
+
+
+def _is_coroutine(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
+
+
+def _partial_target(instance: Instance) -> CallableType | None:
+    """The function a ``functools.partial`` wraps, as mypy's partial plugin recorded it."""
+    if instance.type.fullname != "functools.partial" or instance.extra_attrs is None:
+        return None
+    wrapped = instance.extra_attrs.attrs.get("__mypy_partial")
+    proper = get_proper_type(wrapped) if wrapped is not None else None
+    return proper if isinstance(proper, CallableType) else None
+
+
+def _partial_first_arg(arg: Expression) -> Expression | None:
+    """For ``partial(send, 1)`` written in place: ``send``."""
+    if isinstance(arg, CallExpr) and arg.args:
+        return arg.args[0]
+    return None
+
+
+def _callable_name(callable_type: CallableType, arg: Expression | None) -> str | None:
+    """``shutdown``, ``Conn.close``: from the definition, else from the expression."""
+    definition = callable_type.definition
+    if isinstance(definition, FuncBase):
+        info = definition.info
+        return f"{info.name}.{definition.name}" if info else definition.name
+    if isinstance(arg, NameExpr | MemberExpr):
+        return arg.name
+    return None
+
+
+def _report(
+    site: CallSite, sink: Sink, index: int, name: str | None, arg: Expression, passed: Passed
+) -> None:
+    where = f'"{name}"' if name is not None else f"argument {index + 1}"
+    if _is_coroutine(passed.returns):
+        lost = "its coroutine never runs"
+    else:
+        lost = "what it returns is never awaited"
+    message = (
+        f'{passed.subject} passed to "{site.callee_name}" as {where} is called without'
+        f' "await"; {lost}'
+    )
+    site.report(ASYNC_CALLBACK, message, arg, NOTES[sink.runs])

@@ -1,0 +1,228 @@
+"""The sink and spawner tables: the entry format, and which full names they match.
+
+The matching tests use the names mypy passes to call hooks (checked on mypy 2.4.1):
+a method call is named after the receiver's own class, which need not define the
+method (``ThreadPoolExecutor.submit`` is ``Executor.submit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+from mypy import build
+from mypy.lookup import lookup_fully_qualified
+from mypy.modulefinder import BuildSource
+from mypy.nodes import SymbolNode
+from mypy.options import Options
+
+from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.sinks import (
+    SYNC_CALLBACK_SINKS,
+    TASK_SPAWNERS,
+    ParamRef,
+    Runs,
+    Sink,
+    callback_params,
+    find_sink,
+    is_task_spawner,
+    lookup_callee,
+    may_take_callback,
+    parse_sink,
+)
+
+PROGRAM = """
+import asyncio
+import contextlib
+import threading
+import unittest
+from typing import Any, Awaitable, Callable, Optional
+
+class MyLoop(asyncio.SelectorEventLoop): ...
+class Worker(threading.Thread): ...
+class OwnInit(threading.Thread):
+    def __init__(self, job: Callable[[], Any]) -> None: ...
+
+def on_change(
+    listener: Callable[[], object], /, other: Optional[Callable[[int], object]]
+) -> None: ...
+def run_any(fn: Callable[[], Any]) -> None: ...
+def either(fn: Callable[[], object] | Callable[[], Awaitable[None]]) -> None: ...
+
+class Bus:
+    def subscribe(self, topic: str, handler: Callable[[str], Any]) -> None: ...
+    @staticmethod
+    def publish(listener: Callable[[], object]) -> None: ...
+class LocalBus(Bus): ...
+"""
+
+
+# The entry format.
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("pkg.events.on:handler", Sink("pkg.events.on", "handler")),
+        ("pkg.events.Bus.subscribe:1", Sink("pkg.events.Bus.subscribe", 1)),
+        (" pkg.on : cb ", Sink("pkg.on", "cb")),
+        ("atexit.register:0", Sink("atexit.register", 0)),
+    ],
+)
+def test_parse_sink(entry: str, expected: Sink) -> None:
+    assert parse_sink(entry) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("pkg.events.on", 'has no ":parameter" part'),
+        ("on:handler", "is not a dotted full name"),
+        ("pkg..on:handler", "is not a dotted full name"),
+        ("pkg.on-off:handler", "is not a dotted full name"),
+        ("pkg.on:", "is not a parameter name or position"),
+        ("pkg.on:-1", "is not a parameter name or position"),
+        ("pkg.on:a:b", "is not a parameter name or position"),
+        ("pkg.on:first arg", "is not a parameter name or position"),
+    ],
+)
+def test_parse_sink_rejects(entry: str, problem: str) -> None:
+    with pytest.raises(ValueError, match="expected") as caught:
+        parse_sink(entry)
+    message = str(caught.value)
+    assert message.startswith(f'"{entry}"')
+    assert problem in message
+
+
+def test_builtin_tables_are_well_formed() -> None:
+    for fullname, sinks in SYNC_CALLBACK_SINKS.items():
+        assert sinks and all(sink.fullname == fullname for sink in sinks)
+        assert all(sink.runs is not Runs.CALLER or "contextlib" in fullname for sink in sinks)
+    assert all(name.count(".") >= 2 for name in TASK_SPAWNERS)
+
+
+def test_find_sink_by_name_or_position() -> None:
+    sinks = (Sink("m.f", "callback"), Sink("m.f", 2))
+    assert find_sink(sinks, 0, "callback") == sinks[0]
+    assert find_sink(sinks, 2, None) == sinks[1]
+    assert find_sink(sinks, 1, None) is None
+    assert find_sink(sinks, 1, "other") is None
+
+
+# Matching full names, on definitions from a real mypy build.
+
+Lookup = Callable[[str], SymbolNode | None]
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Lookup:
+    path: Path = tmp_path_factory.mktemp("sinks") / "prog.py"
+    path.write_text(PROGRAM, encoding="utf-8")
+    options = Options()
+    options.incremental = False
+    result = build.build([BuildSource(str(path), "prog")], options)
+    assert not result.errors, result.errors
+    lookup = partial(lookup_fully_qualified, modules=result.files)
+    return partial(lookup_callee, lookup=lookup)
+
+
+def params(fullname: str, node: Lookup, config: AwaitConfig | None = None) -> list[ParamRef]:
+    found = callback_params(fullname, node(fullname), config or AwaitConfig())
+    return [sink.param for sink in found]
+
+
+@pytest.mark.parametrize(
+    ("fullname", "expected", "runs"),
+    [
+        ("threading.Thread", ["target"], Runs.THREAD),
+        ("threading.Timer", ["function"], Runs.THREAD),
+        ("prog.Worker", ["target"], Runs.THREAD),
+        ("signal.signal", ["handler"], Runs.THREAD),
+        ("atexit.register", [0], Runs.THREAD),
+        ("weakref.finalize", [1], Runs.THREAD),
+        ("concurrent.futures.thread.ThreadPoolExecutor.submit", [0], Runs.THREAD),
+        ("concurrent.futures.process.ProcessPoolExecutor.map", ["fn"], Runs.THREAD),
+        ("asyncio.events.AbstractEventLoop.run_in_executor", ["func"], Runs.THREAD),
+        ("asyncio.events.AbstractEventLoop.call_soon", ["callback"], Runs.LOOP),
+        ("asyncio.unix_events._UnixSelectorEventLoop.call_later", ["callback"], Runs.LOOP),
+        ("prog.MyLoop.call_soon_threadsafe", ["callback"], Runs.LOOP),
+        ("prog.MyLoop.add_signal_handler", ["callback"], Runs.LOOP),
+        ("_asyncio.Future.add_done_callback", [0], Runs.LOOP),
+        ("_asyncio.Task.add_done_callback", [0], Runs.LOOP),
+        ("contextlib.AsyncExitStack.callback", [0], Runs.CALLER),
+    ],
+)
+def test_listed_sinks_match_the_names_mypy_passes(
+    fullname: str, expected: list[ParamRef], runs: Runs, node: Lookup
+) -> None:
+    assert params(fullname, node) == expected
+    assert callback_params(fullname, node(fullname), AwaitConfig())[0].runs is runs
+
+
+@pytest.mark.parametrize(
+    ("fullname", "expected"),
+    [
+        ("prog.on_change", [0, "other"]),
+        ("prog.Bus.publish", ["listener"]),
+        ("unittest.case.TestCase.addCleanup", [0]),
+        ("prog.OwnInit", []),  # its own constructor, not Thread's
+        ("prog.run_any", []),
+        ("prog.either", []),
+        ("prog.Bus.subscribe", []),
+    ],
+)
+def test_generic_rule(fullname: str, expected: list[ParamRef], node: Lookup) -> None:
+    assert params(fullname, node) == expected
+
+
+@pytest.mark.parametrize(
+    "fullname",
+    [
+        "builtins.print",
+        "builtins.len",
+        "builtins.map",
+        "builtins.sorted",
+        "builtins.list.append",
+        "functools.partial",
+        "asyncio.tasks.create_task",
+        "asyncio.tasks.gather",
+        "asyncio.runners.run",
+        "contextlib.AsyncExitStack.push_async_callback",
+        "prog.no_such_function",
+    ],
+)
+def test_names_that_cannot_matter_get_no_callback_hook(fullname: str, node: Lookup) -> None:
+    assert not may_take_callback(fullname, node(fullname), AwaitConfig())
+
+
+def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:
+    config = AwaitConfig(sync_callbacks=frozenset({"prog.Bus.subscribe:handler", "bad entry"}))
+    assert params("prog.LocalBus.subscribe", node, config) == ["handler"]
+    assert params("prog.run_any", node, AwaitConfig(sync_callbacks=frozenset({"prog.run_any:0"})))
+
+
+@pytest.mark.parametrize(
+    ("fullname", "expected"),
+    [
+        ("asyncio.tasks.create_task", True),
+        ("asyncio.tasks.ensure_future", True),
+        ("asyncio.tasks.gather", True),
+        ("asyncio.events.AbstractEventLoop.create_task", True),
+        ("asyncio.events.AbstractEventLoop.run_in_executor", True),
+        ("asyncio.unix_events._UnixSelectorEventLoop.create_task", True),
+        ("prog.MyLoop.create_task", True),
+        ("asyncio.taskgroups.TaskGroup.create_task", False),
+        ("asyncio.tasks.wait_for", False),
+        ("builtins.print", False),
+    ],
+)
+def test_task_spawners(fullname: str, expected: bool, node: Lookup) -> None:
+    assert is_task_spawner(fullname, AwaitConfig(), node(fullname)) is expected
+
+
+def test_task_spawners_from_config(node: Lookup) -> None:
+    config = AwaitConfig(task_spawners=frozenset({"prog.Bus.subscribe"}))
+    assert is_task_spawner("prog.LocalBus.subscribe", config, node("prog.LocalBus.subscribe"))
+    assert not is_task_spawner("prog.Bus.publish", config, node("prog.Bus.publish"))
