@@ -11,7 +11,6 @@ from the callee's definition; each hook first runs mypy's own hook for that name
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -25,25 +24,17 @@ from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.awaitables import Kind, callee_may_return_lazy
-from mypy_await_plugin.callsite import CallSite
-from mypy_await_plugin.checks import (
-    async_callback,
-    awaitable_as_value,
-    dangling_task,
-    discarded_awaitable,
-    never_awaited,
-    truthy_coroutine,
-)
+from mypy_await_plugin.awaitables import callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
 from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
-from mypy_await_plugin.usage import Use
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
 AnyContext = FunctionContext | MethodContext
 _Hook = Callable[[Any], Type]
+#: ``dispatch.check_call``, imported at the first call there is to check.
+CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, AwaitConfig], None]
 
 
 class AwaitPlugin(Plugin):
@@ -58,6 +49,7 @@ class AwaitPlugin(Plugin):
         self._default = DefaultPlugin(options)
         self._function_hooks: dict[str, FunctionHook | None] = {}
         self._method_hooks: dict[str, MethodHook | None] = {}
+        self._check_call: CheckCall | None = None
 
     # Plugin API.
 
@@ -114,7 +106,7 @@ class AwaitPlugin(Plugin):
         interest = spawner or sink or self._may_return_lazy(fullname, node)
         if interest is False:
             return chained, True
-        spec = _HookSpec(fullname, is_method, chained, spawner=spawner, sink=sink)
+        spec = HookSpec(fullname, is_method, chained, spawner=spawner, sink=sink)
         return partial(self._on_call, spec=spec), interest is True
 
     def _may_return_lazy(self, fullname: str, node: SymbolNode | None) -> bool | None:
@@ -132,7 +124,7 @@ class AwaitPlugin(Plugin):
 
     # The hook.
 
-    def _on_call(self, ctx: AnyContext, *, spec: _HookSpec) -> Type:
+    def _on_call(self, ctx: AnyContext, *, spec: HookSpec) -> Type:
         chained = spec.chained
         return_type = chained(ctx) if chained is not None else ctx.default_return_type
         api = ctx.api
@@ -142,16 +134,20 @@ class AwaitPlugin(Plugin):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
             # checks ``f``): the call written in the source gets its own hook.
             return return_type
-        site = CallSite(ctx, api, spec.fullname, return_type, self.config, spec.is_method)
-        try:
-            _run_checks(site, spec)
-        except Exception as exc:  # never take mypy down with us
-            _report_internal_error(site, exc)
+        check_call = self._check_call or self._load_checks()
+        check_call(ctx, api, spec, return_type, self.config)
         return return_type
+
+    def _load_checks(self) -> CheckCall:
+        """Import the checks when the first call is to be checked (see ``dispatch``)."""
+        from mypy_await_plugin.dispatch import check_call
+
+        self._check_call = check_call
+        return check_call
 
 
 @dataclass(frozen=True)
-class _HookSpec:
+class HookSpec:
     """What was decided about a full name when its hook was created."""
 
     fullname: str
@@ -159,33 +155,6 @@ class _HookSpec:
     chained: _Hook | None
     spawner: bool
     sink: bool
-
-
-def _run_checks(site: CallSite, spec: _HookSpec) -> None:
-    if site.kind is Kind.LAZY:
-        use = site.usage.use
-        if use in (Use.DROPPED, Use.DROPPED_TO_UNDERSCORE):
-            discarded_awaitable.check(site)
-        elif use is Use.TESTED:
-            truthy_coroutine.check(site)
-        elif use in (Use.FORMATTED, Use.ARGUMENT):
-            awaitable_as_value.check(site)
-        elif use is Use.BOUND:
-            never_awaited.check(site)
-    if spec.spawner:
-        dangling_task.check(site)
-    if spec.sink:
-        async_callback.check(site)
-
-
-def _report_internal_error(site: CallSite, exc: Exception) -> None:
-    if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
-        raise exc
-    site.api.note(
-        f"mypy-await-plugin: internal error ({type(exc).__name__}: {exc}) while checking"
-        f' a call of "{site.callee_name}"; please report it with this line',
-        site.call,
-    )
 
 
 def _is_direct_call(context: Context, fullname: str) -> bool:

@@ -22,19 +22,54 @@ from contextlib import contextmanager
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.errors import ErrorInfo, Errors, ErrorWatcher
-from mypy.nodes import Context
+from mypy.nodes import Context, FuncItem
+from mypy.types import CallableType, TypeVarType
 
 
 def report(
     api: TypeChecker, code: ErrorCode, message: str, node: Context, note: str | None
 ) -> None:
     """An error (and its note) at ``node``, as if mypy reported it at this point."""
+    if in_repeated_copy(api):
+        return
     with api.msg.filter_errors(save_filtered_errors=True) as captured:
         api.fail(message, node, code=code)
         if note:
             api.note(note, node, code=code)
     for info in captured.filtered_errors():
         _deliver(api.errors, info)
+
+
+def in_repeated_copy(api: TypeChecker) -> bool:
+    """Whether mypy is checking a function again for another value of a
+    value-restricted TypeVar (``T = TypeVar("T", int, str)``).
+
+    mypy checks such a function once per value (per combination of values), on a
+    copy; types that mention ``T`` differ between copies, so the same bug would be
+    reported once per value with a different type. Only the copy for the first
+    combination reports. Each check of a function appends the copy being checked to
+    its ``expanded`` list, so the position in that list says which copy this is.
+    """
+    if api.options.mypyc or api.options.inspections:
+        return False  # mypy does not expand then
+    for item in api.scope.stack:
+        if isinstance(item, FuncItem) and item.expanded:
+            copies = _value_combinations(item)
+            if copies > 1 and (len(item.expanded) - 1) % copies:
+                return True
+    return False
+
+
+def _value_combinations(function: FuncItem) -> int:
+    signature = function.type
+    variables = list(signature.variables) if isinstance(signature, CallableType) else []
+    if function.info:
+        variables += function.info.defn.type_vars
+    count = 1
+    for variable in variables:
+        if isinstance(variable, TypeVarType) and variable.values:
+            count *= len(variable.values)
+    return count
 
 
 def _deliver(errors: Errors, info: ErrorInfo) -> None:

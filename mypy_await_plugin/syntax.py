@@ -65,6 +65,8 @@ _CHILDREN: Final[dict[type[Node], tuple[str, ...]]] = {
     nodes.RevealExpr: ("expr",),
     nodes.TypeApplication: ("expr",),
 }
+if hasattr(nodes, "TemplateStrExpr"):  # t-strings; items hold (expr, text, conv, spec)
+    _CHILDREN[nodes.TemplateStrExpr] = ("items",)
 
 
 def children(node: Node) -> Iterator[Node]:

@@ -11,7 +11,7 @@ import pytest
 
 TESTS = Path(__file__).parent
 
-APP = '''
+APP = """
 import functools
 from typing import Awaitable
 
@@ -27,7 +27,7 @@ def run(metrics: Metrics) -> None:
     metrics.record_enrichment(1)
     reveal_type(make())
     functools.partial(takes_int, "not an int")
-'''
+"""
 
 FINDING = (
     'app.py:14: error: Awaitable[None] returned by "Metrics.record_enrichment"'
@@ -66,7 +66,9 @@ def make_project(tmp_path: Path, config_name: str, config: str) -> Path:
         ),
     ],
 )
-def test_loads_by_name_from_each_config_file(tmp_path: Path, config_name: str, config: str) -> None:
+def test_loads_by_name_from_each_config_file(
+    tmp_path: Path, config_name: str, config: str
+) -> None:
     out = run_mypy(make_project(tmp_path, config_name, config))
     assert FINDING in out
     # mypy's own functools.partial checks still run through the plugin.

@@ -1,0 +1,361 @@
+"""Python as the judge: findings compared with ``coroutine ... was never awaited``.
+
+Each test writes a small program of scenario functions, runs ``mypy`` with the plugin
+on it, then runs the program with ``python -W always::RuntimeWarning`` and coroutine
+origin tracking, which makes every lost coroutine warn with the line and function
+that created it. Per scenario function: a finding where no coroutine was lost is a
+false positive, a lost coroutine with no finding is a miss.
+
+Scenarios are small functions, each losing at most one kind of coroutine, and every
+one of them runs (``main`` calls them all with arguments that take the paths named
+in the scenario).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from mypy_project import Project
+
+_CREATED_AT = re.compile(
+    r"RuntimeWarning: coroutine '[^']+' was never awaited\n"
+    r"Coroutine created at \(most recent call last\)\n"
+    r'  File "[^"]+", line (\d+), in '
+)
+_FINDING = re.compile(r"^program\.py:(\d+): error: .*\[([a-z-]+)\]$")
+
+#: Prepended to every program: warnings name where each lost coroutine was created.
+_PRELUDE = """\
+import sys
+
+sys.set_coroutine_origin_tracking_depth(1)
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    #: Scenario functions with a finding of one of the checked codes.
+    reported: set[str]
+    #: Scenario functions in which Python found a coroutine that never ran (by the
+    #: line that created it: comprehensions run in functions of their own).
+    lost: set[str]
+    mypy_output: str
+    python_output: str
+
+    def explain(self) -> str:
+        return (
+            f"false positives: {sorted(self.reported - self.lost)}\n"
+            f"misses: {sorted(self.lost - self.reported)}\n"
+            f"--- mypy\n{self.mypy_output}--- python\n{self.python_output}"
+        )
+
+
+def judge(tmp_path: Path, program: str, codes: set[str]) -> Verdict:
+    """Run ``program`` through mypy (findings of ``codes``) and through Python."""
+    source = _PRELUDE + textwrap.dedent(program)
+    project = Project(tmp_path, {"program.py": source, "mypy.ini": _MYPY_INI})
+    checked = project.mypy("--no-incremental", "program.py")
+    assert checked.status in (0, 1), str(checked)
+    functions = _function_ranges(source)
+    reported = set()
+    for line in checked.stdout.splitlines():
+        match = _FINDING.match(line)
+        if match and match.group(2) in codes:
+            reported.add(_function_at(functions, int(match.group(1))))
+    ran = _run_python(tmp_path / "program.py")
+    lost = {_function_at(functions, int(line)) for line in _CREATED_AT.findall(ran.stderr)}
+    assert ran.returncode == 0, ran.stderr
+    return Verdict(reported, lost, checked.stdout, ran.stderr)
+
+
+_MYPY_INI = """
+    [mypy]
+    plugins = mypy_await_plugin
+    """
+
+
+def _run_python(path: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    return subprocess.run(
+        [sys.executable, "-W", "always::RuntimeWarning", str(path)],
+        cwd=path.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _function_ranges(source: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, name) of every top-level function and method."""
+    ranges = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            ranges.append((node.lineno, node.end_lineno or node.lineno, node.name))
+    return ranges
+
+
+def _function_at(ranges: list[tuple[int, int, str]], line: int) -> str:
+    """The innermost function around ``line``."""
+    around = [r for r in ranges if r[0] <= line <= r[1]]
+    if not around:
+        return "<module>"
+    return min(around, key=lambda r: r[1] - r[0])[2]
+
+
+# truthy-coroutine, never-awaited, awaitable-as-value.
+
+_LOST_AWAITABLE_CODES = {"truthy-coroutine", "never-awaited", "awaitable-as-value"}
+
+_LOST_AWAITABLE_PROGRAM = """
+import asyncio
+import json
+import logging
+from typing import Awaitable, Callable, Optional
+
+log = logging.getLogger("oracle")
+
+
+class Repo:
+    async def exists(self, key: int) -> bool:
+        return key > 0
+
+    async def name(self) -> str:
+        return "repo"
+
+
+async def fetch(page: int = 0) -> int:
+    return page
+
+
+# Lost: Python must warn, the plugin must report.
+
+
+async def truthy_not(r: Repo) -> bool:
+    if not r.exists(1):
+        return False
+    return True
+
+
+def truthy_bool(r: Repo) -> bool:
+    return bool(r.exists(2))
+
+
+async def truthy_walrus(r: Repo) -> None:
+    if found := r.exists(3):
+        print("found")
+
+
+async def truthy_name(r: Repo) -> None:
+    ready = r.exists(4)
+    if ready:
+        print("ready")
+
+
+def truthy_callable_value(cb: Optional[Callable[[int], Awaitable[bool]]]) -> bool:
+    return bool(cb and cb(5))
+
+
+async def truthy_comprehension(r: Repo) -> list[int]:
+    return [k for k in (1, 2) if r.exists(k)]
+
+
+async def never_unused() -> None:
+    pending = fetch(1)
+    print("not awaited")
+
+
+async def never_rebound() -> int:
+    x = fetch(1)
+    x = fetch(2)
+    return await x
+
+
+async def never_tuple() -> int:
+    a, b = fetch(1), fetch(2)
+    return await a
+
+
+async def never_in_loop() -> None:
+    for page in range(2):
+        c = fetch(page)
+        print(repr(c)[:1])
+
+
+def never_in_sync_code() -> None:
+    pending = fetch(3)
+
+
+async def value_printed(r: Repo) -> None:
+    print(r.name())
+
+
+async def value_fstring(r: Repo) -> str:
+    return f"name={r.name()}"
+
+
+async def value_percent(r: Repo) -> str:
+    return "%s/%s" % (r.name(), 1)
+
+
+async def value_str(r: Repo) -> str:
+    return str(r.name())
+
+
+async def value_logged(r: Repo) -> None:
+    log.info("name %s", r.name())
+
+
+async def value_compared(r: Repo) -> bool:
+    return r.name() == "repo"
+
+
+async def value_json(r: Repo) -> None:
+    try:
+        json.dumps(r.name())
+    except TypeError:
+        pass
+
+
+async def value_exception(r: Repo) -> None:
+    try:
+        raise ValueError(r.name())
+    except ValueError:
+        pass
+
+
+# Look-alikes: every coroutine runs, nothing may be reported.
+
+
+async def ok_awaited_conditions(r: Repo) -> bool:
+    if not await r.exists(1):
+        return False
+    return bool(await r.exists(2))
+
+
+async def ok_walrus_awaited(r: Repo) -> None:
+    if (found := r.exists(3)) and await found:
+        print("found")
+
+
+async def ok_branches(flag: bool) -> int:
+    if flag:
+        x = fetch(1)
+    else:
+        x = fetch(2)
+    return await x
+
+
+async def ok_gathered() -> list[int]:
+    coros = []
+    c = fetch(1)
+    coros.append(c)
+    return await asyncio.gather(*coros)
+
+
+async def ok_returned_later() -> int:
+    pending = fetch(1)
+    print("working")
+    return await pending
+
+
+async def ok_carried_over_iterations() -> None:
+    pending = None
+    for page in range(3):
+        if pending is not None:
+            await pending
+        pending = fetch(page)
+    if pending is not None:
+        await pending
+
+
+async def ok_alias_and_closure() -> int:
+    x = fetch(1)
+    y = x
+
+    async def inner() -> int:
+        return await z
+
+    z = fetch(2)
+    return await y + await inner()
+
+
+async def ok_closed_on_purpose() -> None:
+    coro = fetch(1)
+    print(repr(coro)[:1])
+    coro.close()
+
+
+async def ok_handles(r: Repo) -> None:
+    task = asyncio.ensure_future(r.name())
+    print(task, f"{task}")
+    if task:
+        await task
+
+
+async def ok_optional(r: Repo, flag: bool) -> None:
+    refresh = r.name() if flag else None
+    if refresh is not None:
+        await refresh
+
+
+async def main() -> None:
+    r = Repo()
+
+    async def check(key: int) -> bool:
+        return key > 0
+
+    await truthy_not(r)
+    truthy_bool(r)
+    await truthy_walrus(r)
+    await truthy_name(r)
+    truthy_callable_value(check)
+    await truthy_comprehension(r)
+    await never_unused()
+    await never_rebound()
+    await never_tuple()
+    await never_in_loop()
+    never_in_sync_code()
+    await value_printed(r)
+    await value_fstring(r)
+    await value_percent(r)
+    await value_str(r)
+    await value_logged(r)
+    await value_compared(r)
+    await value_json(r)
+    await value_exception(r)
+    await ok_awaited_conditions(r)
+    await ok_walrus_awaited(r)
+    await ok_branches(True)
+    await ok_branches(False)
+    await ok_gathered()
+    await ok_returned_later()
+    await ok_carried_over_iterations()
+    await ok_alias_and_closure()
+    await ok_closed_on_purpose()
+    await ok_handles(r)
+    await ok_optional(r, True)
+
+
+asyncio.run(main())
+"""
+
+
+def test_lost_awaitable_checks_agree_with_python(tmp_path: Path) -> None:
+    verdict = judge(tmp_path, _LOST_AWAITABLE_PROGRAM, _LOST_AWAITABLE_CODES)
+    assert verdict.reported == verdict.lost, verdict.explain()
+    # The program exercises both sides: every bug scenario lost a coroutine.
+    scenarios = {name for _, _, name in _function_ranges(_LOST_AWAITABLE_PROGRAM)}
+    expected_lost = {name for name in scenarios if name.split("_")[0] in _BUG_PREFIXES}
+    assert verdict.lost == expected_lost, verdict.explain()
+
+
+_BUG_PREFIXES = {"truthy", "never", "value"}
