@@ -37,7 +37,12 @@ def report(
         if note:
             api.note(note, node, code=code)
     for info in captured.filtered_errors():
-        _deliver(api.errors, info)
+        try:
+            _deliver(api.errors, info)
+        except AttributeError:
+            # The watcher internals read here are those of the supported mypy
+            # versions; should they change, report plainly rather than not at all.
+            api.errors.add_error_info(info)
 
 
 def in_repeated_copy(api: TypeChecker) -> bool:

@@ -1,0 +1,70 @@
+"""Warm caches and ``-n`` workers give the answers of a fresh serial run.
+
+mypy replays a fresh module's errors from its cache, so a stale cache would repeat
+old findings; the plugin's config and version are in ``report_config_data`` to
+prevent that. Every ``-n`` worker builds its own plugin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy_project import (
+    ENRICHMENT_IN_COMPREHENSION,
+    ENRICHMENT_STATEMENT,
+    FLUSH_IN_CLOSE,
+    FLUSH_IN_PROCESS,
+    MAKE_ENRICHMENT_ASYNC,
+    MYPY_VERSION,
+    SERVICE,
+    Project,
+    Run,
+)
+
+
+def assert_same(run: Run, fresh: Run) -> None:
+    assert run.findings == fresh.findings, f"{run}\n--- a fresh run instead:\n{fresh}"
+    assert run.status == fresh.status
+
+
+def test_warm_cache_after_edits_equals_a_fresh_run(tmp_path: Path) -> None:
+    project = Project(tmp_path, SERVICE)
+    cold = project.mypy("src")
+    assert FLUSH_IN_CLOSE in cold.findings, cold
+
+    warm = project.mypy("src")
+    assert_same(warm, cold)
+
+    # A callee in another module becomes async: its callers are checked again.
+    project.edit("src/svc/metrics.py", *MAKE_ENRICHMENT_ASYNC)
+    run = project.mypy("src")
+    assert ENRICHMENT_IN_COMPREHENSION in run.findings, run
+    assert ENRICHMENT_STATEMENT in run.findings, run
+    assert_same(run, project.mypy("--no-incremental", "src"))
+
+    # An await goes missing in the module itself.
+    project.edit("src/svc/processor.py", "await self.metrics.flush()", "self.metrics.flush()")
+    run = project.mypy("src")
+    assert FLUSH_IN_PROCESS in run.findings, run
+    assert_same(run, project.mypy("--no-incremental", "src"))
+
+    # Only the plugin's own section changes: cached errors must not be replayed.
+    project.edit(
+        "mypy.ini", "[mypy_await_plugin]\n", "[mypy_await_plugin]\ndisable = discarded-awaitable\n"
+    )
+    run = project.mypy("src")
+    assert not any("[discarded-awaitable]" in line for line in run.findings), run
+    assert ENRICHMENT_STATEMENT in run.findings, run
+    assert_same(run, project.mypy("--no-incremental", "src"))
+
+
+@pytest.mark.skipif(MYPY_VERSION < (2, 0), reason="parallel checking (-n) needs mypy 2")
+def test_workers_equal_a_serial_run(tmp_path: Path) -> None:
+    project = Project(tmp_path, SERVICE)
+    project.edit("src/svc/metrics.py", *MAKE_ENRICHMENT_ASYNC)
+    serial = project.mypy("--no-incremental", "src")
+    parallel = project.mypy("-n", "2", "src")
+    assert FLUSH_IN_CLOSE in parallel.findings, parallel
+    assert ENRICHMENT_IN_COMPREHENSION in parallel.findings, parallel
+    assert_same(parallel, serial)
