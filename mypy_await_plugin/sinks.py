@@ -279,18 +279,41 @@ def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | Non
     return next((sink for sink in sinks if sink.matches(index, name)), None)
 
 
+#: Callees with a parameter typed as a callable returning ``object`` that never call
+#: it: they unregister it or look at it.
+NEVER_CALLED: Final = frozenset({"_asyncio.Future.remove_done_callback"})
+
+
 def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sink, ...]:
-    """Parameters declared as a callable returning ``object`` (the generic rule)."""
+    """Parameters declared as a callable returning ``object`` (the generic rule).
+
+    Not for a callee that never calls it (``NEVER_CALLED``), nor where an overload
+    of the callee also takes an async callable at that parameter: such a callee tells
+    the two apart (``inspect.iscoroutinefunction``)."""
+    if _match_table(fullname, node, NEVER_CALLED) is not None:
+        return ()
+    signatures = _declared_signatures(node)
     found: list[Sink] = []
-    for signature, skip in _declared_signatures(node):
+    takes_async: set[ParamRef] = set()
+    for signature, skip in signatures:
         for position, (name, typ) in enumerate(
             zip(signature.arg_names[skip:], signature.arg_types[skip:], strict=True)
         ):
-            if _is_object_callback(typ):
-                param: ParamRef = name if name is not None else position
-                if all(sink.param != param for sink in found):
-                    found.append(Sink(fullname, param))
-    return tuple(found)
+            param: ParamRef = name if name is not None else position
+            if _takes_async_callable(typ):
+                takes_async.add(param)
+            elif _is_object_callback(typ) and all(sink.param != param for sink in found):
+                found.append(Sink(fullname, param))
+    return tuple(sink for sink in found if sink.param not in takes_async)
+
+
+def _takes_async_callable(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    return any(
+        isinstance(item, CallableType) and return_may_be_lazy(item.ret_type, ())
+        for item in map(get_proper_type, items)
+    )
 
 
 def _declared_signatures(node: SymbolNode | None) -> list[tuple[CallableType, int]]:
