@@ -15,10 +15,20 @@ A union is lazy when every member other than ``None`` is lazy; frameworks return
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
 from typing import Final
 
-from mypy.nodes import Decorator, FuncBase, FuncDef, OverloadedFuncDef, TypeInfo, Var
+from mypy.nodes import (
+    NOT_ABSTRACT,
+    Decorator,
+    FuncBase,
+    FuncDef,
+    MypyFile,
+    OverloadedFuncDef,
+    TypeInfo,
+    Var,
+)
 from mypy.types import (
     AnyType,
     CallableType,
@@ -43,6 +53,10 @@ LAZY_TYPE_NAMES: Final = frozenset(
         "typing.AwaitableGenerator",
     }
 )
+
+
+#: For callers without the build's modules at hand: no module counts as a stub.
+NO_MODULES: Final[Mapping[str, MypyFile]] = MappingProxyType({})
 
 
 class Kind(enum.Enum):
@@ -103,7 +117,9 @@ def is_optional(typ: Type) -> bool:
 # What a callee may return, decided from its definition alone.
 
 
-def callee_may_return_lazy(node: object, must_await: Collection[str]) -> bool | None:
+def callee_may_return_lazy(
+    node: object, must_await: Collection[str], modules: Mapping[str, MypyFile] = NO_MODULES
+) -> bool | None:
     """Whether calling the definition ``node`` may produce a lazy awaitable.
 
     ``None`` means "not known yet" (a decorated function whose type mypy has not
@@ -112,6 +128,8 @@ def callee_may_return_lazy(node: object, must_await: Collection[str]) -> bool | 
     if isinstance(node, FuncDef):
         if node.type is None:
             return node.is_coroutine
+        if starts_its_own_work(node, modules):
+            return False
         return _signature_may_return_lazy(node.type, must_await)
     if isinstance(node, OverloadedFuncDef | Decorator | Var):
         typ = node.type if not isinstance(node, Decorator) else node.var.type
@@ -124,6 +142,41 @@ def callee_may_return_lazy(node: object, must_await: Collection[str]) -> bool | 
     if isinstance(node, FuncBase):
         return None
     return False
+
+
+def starts_its_own_work(definition: object, modules: Mapping[str, MypyFile] = NO_MODULES) -> bool:
+    """Whether ``definition`` is a plain ``def`` in source code, declared to return
+    ``Awaitable[...]``: its result is treated as a handle, not a lazy awaitable.
+
+    Such a function may start the work itself and hand back a future to await if
+    the caller cares (tornado's ``Lock.acquire`` and ``Queue.get``, callback
+    collections that fire every listener and return a gather of them), and nothing
+    mypy keeps about it (in a warm cache there is no body to look at) tells that
+    apart from a wrapper returning a coroutine: when unsure, do not report. Lazy
+    stay: ``async def``, ``Coroutine`` returns, declarations (Protocol members,
+    abstract methods, stubs) and ``Callable[..., Awaitable[T]]`` values. A project
+    lists its own such functions under ``must_await`` to have them checked.
+    """
+    if not isinstance(definition, FuncDef) or not isinstance(definition.type, CallableType):
+        return False
+    if definition.is_coroutine or definition.abstract_status != NOT_ABSTRACT:
+        return False
+    info = definition.info
+    if info and info.is_protocol:
+        return False
+    module = modules.get(info.module_name if info else definition.fullname.rpartition(".")[0])
+    if module is not None and module.is_stub:
+        return False
+    returned = get_proper_type(definition.type.ret_type)
+    items = returned.items if isinstance(returned, UnionType) else [returned]
+    declared = [get_proper_type(item) for item in items]
+    return any(_is_named(item, "typing.Awaitable") for item in declared) and not any(
+        _is_named(item, "typing.Coroutine") for item in declared
+    )
+
+
+def _is_named(typ: ProperType, fullname: str) -> bool:
+    return isinstance(typ, Instance) and typ.type.fullname == fullname
 
 
 def union_call_may_be_plain(callee_type: Type | None, must_await: Collection[str]) -> bool:

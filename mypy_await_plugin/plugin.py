@@ -11,10 +11,11 @@ from the callee's definition; each hook first runs mypy's own hook for that name
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from mypy.checker import TypeChecker
 from mypy.nodes import CallExpr, Context, MemberExpr, MypyFile, NameExpr, SymbolNode, TypeAlias
@@ -24,7 +25,7 @@ from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.awaitables import callee_may_return_lazy
+from mypy_await_plugin.awaitables import NO_MODULES, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
 from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
@@ -77,7 +78,7 @@ class AwaitPlugin(Plugin):
         except KeyError:
             pass
         chained = self._default.get_function_hook(fullname)
-        hook, final = self._decide(fullname, chained, is_method=False)
+        hook, final = self._decide_safely(fullname, chained, is_method=False)
         if final:
             self._function_hooks[fullname] = hook
         return hook
@@ -88,17 +89,30 @@ class AwaitPlugin(Plugin):
         except KeyError:
             pass
         chained = self._default.get_method_hook(fullname)
-        hook, final = self._decide(fullname, chained, is_method=True)
+        hook, final = self._decide_safely(fullname, chained, is_method=True)
         if final:
             self._method_hooks[fullname] = hook
         return hook
 
     # Deciding, once per full name.
 
+    def _decide_safely(
+        self, fullname: str, chained: _Hook | None, *, is_method: bool
+    ) -> tuple[_Hook | None, bool]:
+        """``_decide``, but a failure costs this name its checks, never mypy its run."""
+        try:
+            return self._decide(fullname, chained, is_method=is_method)
+        except Exception:
+            if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
+                raise
+            return chained, True
+
     def _decide(
         self, fullname: str, chained: _Hook | None, *, is_method: bool
     ) -> tuple[_Hook | None, bool]:
         """The hook for ``fullname``, and whether that answer may be cached."""
+        if _never_a_written_call(fullname):
+            return chained, True
         config = self.config
         node = self._node(fullname)
         spawner = is_task_spawner(fullname, config, node)
@@ -116,7 +130,8 @@ class AwaitPlugin(Plugin):
             # Local names (``cb()``) and classes defined in functions cannot be looked
             # up: the hook decides from the inferred type.
             return True
-        return callee_may_return_lazy(node, self.config.must_await)
+        modules = self._modules or NO_MODULES
+        return callee_may_return_lazy(node, self.config.must_await, modules)
 
     def _node(self, fullname: str) -> SymbolNode | None:
         """The definition of ``fullname``, also of a method the receiver inherits."""
@@ -155,6 +170,33 @@ class HookSpec:
     chained: _Hook | None
     spawner: bool
     sink: bool
+
+
+#: Special methods a program calls by name: callable objects, and async context
+#: managers and iterators (``await super().__aenter__()``).
+_CALLED_BY_NAME: Final = frozenset({"__call__", "__aenter__", "__aexit__", "__anext__"})
+
+
+def _never_a_written_call(fullname: str) -> bool:
+    """Names whose hook fires only for calls mypy makes up, decided once per name.
+
+    mypy infers displays and comprehensions as calls of generic functions named
+    ``<list>``, ``<dict>``, ``<list-comprehension>``..., and checks ``for``,
+    ``with``, indexing, operators and descriptors as calls of special methods
+    (``Iterator.__next__``, ``dict.__getitem__``, ``__enter__``). On real code that
+    is two calls in five a hook would see; ``_is_direct_call`` turns them all away
+    (an explicit ``d.__getitem__(k)`` is not worth the cost).
+    """
+    if fullname.startswith("<"):
+        return True
+    # Operators on a callable type arrive as ``__eq__ of object``.
+    name = fullname.rpartition(".")[2].partition(" ")[0]
+    return (
+        len(name) > 4
+        and name.startswith("__")
+        and name.endswith("__")
+        and name not in _CALLED_BY_NAME
+    )
 
 
 def _is_direct_call(context: Context, fullname: str) -> bool:

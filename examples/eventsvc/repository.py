@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Coroutine
+from typing import Any
 
 
 class Repository:
@@ -18,6 +19,9 @@ class Repository:
     async def describe(self, event_id: str) -> str:
         return f"event {event_id}"
 
-    def close(self) -> Awaitable[None] | None:
-        """Returns the pending close, or None when already closed."""
-        return None
+    async def _close(self) -> None:
+        self.rows.clear()
+
+    def close(self) -> Coroutine[Any, Any, None] | None:
+        """The close to await, or None when there is nothing to close."""
+        return self._close() if self.rows else None

@@ -18,7 +18,7 @@ from mypy.nodes import CallExpr, Expression, FuncBase, LambdaExpr, MemberExpr, N
 from mypy.subtypes import find_member
 from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
 
-from mypy_await_plugin.awaitables import is_lazy
+from mypy_await_plugin.awaitables import is_lazy, starts_its_own_work
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
@@ -99,6 +99,8 @@ def _lazy_return(proper: ProperType, site: CallSite) -> Type | None:
     if isinstance(proper, CallableType):
         if proper.is_type_obj():
             return None  # a class: calling it builds an object
+        if starts_its_own_work(proper.definition, site.api.modules):
+            return None
         return proper.ret_type if is_lazy(proper.ret_type, must_await) else None
     if isinstance(proper, Overloaded):
         if all(is_lazy(item.ret_type, must_await) for item in proper.items):
