@@ -8,6 +8,7 @@ down to one expression, skipping statements whose lines cannot contain it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
@@ -118,20 +119,45 @@ def _find(
     scope: Sequence[Statement], target: Node, matches: Callable[[Node], bool]
 ) -> list[Node] | None:
     line = target.line
-    for stmt in scope:
-        if not _may_contain(stmt, line):
-            continue
+    for stmt in _candidates(scope, line):
         path = _search(stmt, matches, line)
         if path is not None:
             return path
     return None
 
 
+_DECORATED: Final = (nodes.Decorator, nodes.OverloadedFuncDef)
+_PRUNED: Final = (Statement, Block)
+
+
+def _candidates(stmts: Sequence[Node], line: int) -> Sequence[Node]:
+    """The statements of a block (in source order) whose lines may include ``line``.
+
+    Found by bisection: the statements that start on or before ``line`` and do not
+    end before it, and a decorated definition right after them. Only the calls in a
+    function are hooked, but a module or class body may hold thousands of them.
+    """
+    if line < 0 or not stmts:
+        return stmts
+    end = bisect_right(stmts, line, key=_line)
+    start = end
+    while start > 0 and _may_contain(stmts[start - 1], line):
+        start -= 1
+    if end < len(stmts) and isinstance(stmts[end], _DECORATED):
+        # Its decorators may start before the line mypy gives the definition.
+        end += 1
+    return stmts[start:end]
+
+
+def _line(node: Node) -> int:
+    return node.line
+
+
 def _may_contain(node: Node, line: int) -> bool:
     if line < 0 or node.line < 0:
         return True
     end = node.end_line
-    if node.line > line and not isinstance(node, nodes.Decorator | nodes.OverloadedFuncDef):
+    if node.line > line and not isinstance(node, _DECORATED):
         return False
     return end is None or end >= line
 
@@ -139,11 +165,34 @@ def _may_contain(node: Node, line: int) -> bool:
 def _search(node: Node, matches: Callable[[Node], bool], line: int) -> list[Node] | None:
     if matches(node):
         return [node]
-    for child in children(node):
-        if isinstance(child, Statement | Block) and not _may_contain(child, line):
+    if type(node) is Block:
+        kids: Sequence[Node] = _candidates(node.body, line)
+    else:
+        kids = _child_list(node)
+    for child in kids:
+        if isinstance(child, _PRUNED) and not _may_contain(child, line):
             continue
         found = _search(child, matches, line)
         if found is not None:
             found.insert(0, node)
             return found
     return None
+
+
+def _child_list(node: Node) -> list[Node]:
+    found: list[Node] = []
+    for attr in _CHILDREN.get(type(node), ()):
+        value = getattr(node, attr, None)
+        if isinstance(value, Node):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            _extend(found, value)
+    return found
+
+
+def _extend(found: list[Node], values: list[object] | tuple[object, ...]) -> None:
+    for value in values:
+        if isinstance(value, Node):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            _extend(found, value)

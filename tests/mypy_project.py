@@ -103,9 +103,11 @@ class Project:
 
 
 #: A small service: ``close`` drops the ``Awaitable`` of ``Metrics.flush`` (a finding
-#: only the plugin makes), and ``Metrics.record_enrichment`` is a plain function
-#: until a test makes it ``async def``. Every import later edits need is there from
-#: the start (dmypy crashes on edits that add imports of modules it has not seen).
+#: only the plugin makes; ``flush`` comes from a client typed by a stub, as a plain
+#: def declared ``-> Awaitable`` in source code is a handle), and
+#: ``Metrics.record_enrichment`` is a plain function until a test makes it
+#: ``async def``. Every import later edits need is there from the start (dmypy
+#: crashes on edits that add imports of modules it has not seen).
 SERVICE = {
     "mypy.ini": """
         [mypy]
@@ -114,17 +116,20 @@ SERVICE = {
         [mypy_await_plugin]
         """,
     "src/svc/__init__.py": "",
-    "src/svc/metrics.py": """
-        import asyncio
+    "src/svc/client.pyi": """
         from typing import Awaitable
 
 
-        class Metrics:
+        class Client:
+            def flush(self) -> Awaitable[None]: ...
+        """,
+    "src/svc/metrics.py": """
+        from svc.client import Client
+
+
+        class Metrics(Client):
             def record_enrichment(self, result: int) -> int:
                 return result
-
-            def flush(self) -> Awaitable[None]:
-                return asyncio.sleep(0)
         """,
     "src/svc/processor.py": """
         import asyncio

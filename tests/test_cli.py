@@ -20,20 +20,21 @@ else:
 from mypy_await_plugin.scan.mypyconfig import render_toml
 
 # The seed's example: nothing is annotated except the metrics class, so plain mypy
-# skips ``process_event``; the scan turns on check_untyped_defs.
-SEED = """\
-import asyncio
+# skips ``process_event``; the scan turns on check_untyped_defs. The metrics client
+# is typed by a stub: a plain def declared -> Awaitable in source code is a handle.
+SEED_METRICS = """\
 from typing import Awaitable
-
-import not_installed_anywhere
 
 
 class Metrics:
-    async def record_enrichment(self, result: dict) -> None:
-        await asyncio.sleep(0)
+    async def record_enrichment(self, result: dict) -> None: ...
 
-    def flush(self) -> Awaitable[None]:
-        return asyncio.sleep(0)
+    def flush(self) -> Awaitable[None]: ...
+"""
+SEED = """\
+import not_installed_anywhere
+
+from metrics import Metrics
 
 
 class EventProcessor:
@@ -47,12 +48,13 @@ class EventProcessor:
         count: int = "unrelated type error"
         return result
 """
+SEED_FILES = {"app.py": SEED, "metrics.pyi": SEED_METRICS}
 SEED_COROUTINE = (
-    'app.py:21:9: error: Value of type "Coroutine[Any, Any, None]" must be used'
+    'app.py:12:9: error: Value of type "Coroutine[Any, Any, None]" must be used'
     "  [unused-coroutine]"
 )
 SEED_AWAITABLE = (
-    'app.py:22:9: error: Awaitable[None] returned by "Metrics.flush" is never awaited'
+    'app.py:13:9: error: Awaitable[None] returned by "Metrics.flush" is never awaited'
     "  [discarded-awaitable]"
 )
 
@@ -91,10 +93,10 @@ def plugin(version):
     return StartPlugin
 """
 CORE = """\
-from typing import Awaitable
+from typing import Awaitable, Protocol
 
 
-class Metrics:
+class Metrics(Protocol):
     def flush(self) -> Awaitable[None]: ...
 
 
@@ -152,14 +154,14 @@ def scan(cwd: Path, *args: str, cache: Path | None, code: int) -> subprocess.Com
 
 
 def test_seed_example_without_any_config(tmp_path: Path) -> None:
-    root = project(tmp_path, {"app.py": SEED})
+    root = project(tmp_path, SEED_FILES)
     # No --cache-dir: the default is a folder of its own in mypy's cache.
     result = scan(root, "app.py", cache=None, code=1)
     assert result.stdout.splitlines() == [
         SEED_COROUTINE,
-        "app.py:21:9: note: Are you missing an await?",
+        "app.py:12:9: note: Are you missing an await?",
         SEED_AWAITABLE,
-        'app.py:22:9: note: Add "await", or keep a reference and await it later',
+        'app.py:13:9: note: Add "await", or keep a reference and await it later',
         "Found 2 await findings in 1 file (checked 1 source file):"
         " discarded-awaitable 1, unused-coroutine 1",
     ]
@@ -223,12 +225,12 @@ def test_pyproject_config_found_from_a_subdirectory(tmp_path: Path, cache_dir: P
         disable = ["never-awaited"]
     """
     core = """\
-        from typing import Awaitable
+        from typing import Awaitable, Protocol
 
         import extlib
 
 
-        class Metrics:
+        class Metrics(Protocol):
             def flush(self) -> Awaitable[None]: ...
 
 
@@ -260,7 +262,7 @@ def test_explicit_config_file_and_mypy_arguments(tmp_path: Path, cache_dir: Path
     files = {
         "ci/scan.ini": "[mypy]\n[mypy-app]\ndisable_error_code = unused-coroutine\n",
         "mypy.ini": "[mypy]\nplugins = not_installed_plugin\n",
-        "app.py": SEED,
+        **SEED_FILES,
         "broken.py": "def f(:\n",
     }
     root = project(tmp_path, files)
@@ -278,13 +280,14 @@ def test_explicit_config_file_and_mypy_arguments(tmp_path: Path, cache_dir: Path
         code=1,
     )
     assert "[unused-coroutine]" not in result.stdout
+    # Both app.py and the metrics stub are sources of ".".
     assert result.stdout.splitlines()[-1] == (
-        "Found 1 await finding in 1 file (checked 1 source file): discarded-awaitable 1"
+        "Found 1 await finding in 1 file (checked 2 source files): discarded-awaitable 1"
     )
 
 
 def test_baseline_reports_only_new_findings(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, {"app.py": SEED})
+    root = project(tmp_path, SEED_FILES)
     written = scan(
         root, "--write-baseline", "await-baseline.json", "app.py", cache=cache_dir, code=0
     )
@@ -304,30 +307,33 @@ def test_baseline_reports_only_new_findings(tmp_path: Path, cache_dir: Path) -> 
 
     # Lines added above the findings move them; one more lost awaitable is new; the
     # known flush() is fixed.
-    edited = SEED.replace("import asyncio\n", "import asyncio\nimport os\n\nDEBUG = 1\n")
+    edited = SEED.replace(
+        "import not_installed_anywhere\n",
+        "import not_installed_anywhere\nimport os\n\nDEBUG = 1\n",
+    )
     edited = edited.replace(
         "        self.metrics.flush()\n", "        self.metrics.record_enrichment({})\n"
     )
     (root / "app.py").write_text(edited)
     result = scan(root, "--baseline", "await-baseline.json", "app.py", cache=cache_dir, code=1)
     assert result.stdout.splitlines() == [
-        'app.py:25:9: error: Value of type "Coroutine[Any, Any, None]" must be used'
+        'app.py:16:9: error: Value of type "Coroutine[Any, Any, None]" must be used'
         "  [unused-coroutine]",
-        "app.py:25:9: note: Are you missing an await?",
+        "app.py:16:9: note: Are you missing an await?",
         "Found 1 new await finding in 1 file (checked 1 source file; 1 known from the"
         " baseline; 1 baseline entry no longer found): unused-coroutine 1",
     ]
 
 
 def test_json_format(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, {"app.py": SEED})
+    root = project(tmp_path, SEED_FILES)
     result = scan(root, "--format", "json", "app.py", cache=cache_dir, code=1)
     document = json.loads(result.stdout)
     assert document["findings"][0] == {
         "file": "app.py",
-        "line": 21,
+        "line": 12,
         "column": 9,
-        "end_line": 21,
+        "end_line": 12,
         "end_column": 46,
         "code": "unused-coroutine",
         "message": 'Value of type "Coroutine[Any, Any, None]" must be used',
@@ -343,11 +349,11 @@ def test_json_format(tmp_path: Path, cache_dir: Path) -> None:
 
 
 def test_github_format(tmp_path: Path, cache_dir: Path) -> None:
-    root = project(tmp_path, {"app.py": SEED})
+    root = project(tmp_path, SEED_FILES)
     result = scan(root, "--format", "github", "app.py", cache=cache_dir, code=1)
     lines = result.stdout.splitlines()
     assert lines[1] == (
-        "::error file=app.py,line=22,col=9,endLine=22,endColumn=28,title=discarded-awaitable"
+        "::error file=app.py,line=13,col=9,endLine=13,endColumn=28,title=discarded-awaitable"
         '::Awaitable[None] returned by "Metrics.flush" is never awaited'
         '%0AAdd "await", or keep a reference and await it later'
     )
@@ -374,7 +380,7 @@ def test_github_format(tmp_path: Path, cache_dir: Path) -> None:
 def test_usage_and_config_errors_exit_2(
     tmp_path: Path, cache_dir: Path, args: list[str], message: str
 ) -> None:
-    files = {"app.py": SEED, "broken.py": "def f(:\n", "broken.toml": "[tool.mypy\n"}
+    files = {**SEED_FILES, "broken.py": "def f(:\n", "broken.toml": "[tool.mypy\n"}
     result = scan(project(tmp_path, files), *args, cache=cache_dir, code=2)
     assert message in result.stderr
     assert "Traceback" not in result.stderr

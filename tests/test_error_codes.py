@@ -12,13 +12,17 @@ from mypy_project import Project
 
 from mypy_await_plugin.errorcodes import CODES_BY_NAME
 
-CORE = """
-    import asyncio
+# A function declared in a stub: a plain def with a body declared -> Awaitable
+# would be a handle, never reported.
+CLIENT = """
     from typing import Awaitable
 
 
-    def flush() -> Awaitable[None]:
-        return asyncio.sleep(0)
+    def flush() -> Awaitable[None]: ...
+    """
+
+CORE = """
+    from app.client import flush
 
 
     def close() -> None:
@@ -40,6 +44,7 @@ TEST_CORE = """
 FILES = {
     "mypy.ini": "[mypy]\nplugins = mypy_await_plugin\n",
     "app/__init__.py": "",
+    "app/client.pyi": CLIENT,
     "app/core.py": CORE,
     "tests/__init__.py": "",
     "tests/test_core.py": TEST_CORE,
@@ -47,12 +52,12 @@ FILES = {
 
 MESSAGE = 'Awaitable[None] returned by "flush" is never awaited'
 NOTE = 'Add "await", or keep a reference and await it later'
-CORE_FINDING = f"app/core.py:10: error: {MESSAGE}  [discarded-awaitable]"
-WRONG_CODE = "app/core.py:13: error: " + MESSAGE + "  [discarded-awaitable]"
+CORE_FINDING = f"app/core.py:5: error: {MESSAGE}  [discarded-awaitable]"
+WRONG_CODE = "app/core.py:8: error: " + MESSAGE + "  [discarded-awaitable]"
 # mypy 2 names the ignore's codes in this note, mypy 1.20 does not.
-WRONG_CODE_NOTE = 'app/core.py:13: note: Error code "discarded-awaitable" not covered by'
+WRONG_CODE_NOTE = 'app/core.py:8: note: Error code "discarded-awaitable" not covered by'
 TEST_FINDING = f"tests/test_core.py:5: error: {MESSAGE}  [discarded-awaitable]"
-UNUSED_IGNORE = 'app/core.py:11: error: Unused "type: ignore" comment  [unused-ignore]'
+UNUSED_IGNORE = 'app/core.py:6: error: Unused "type: ignore" comment  [unused-ignore]'
 
 
 @pytest.fixture
@@ -67,10 +72,10 @@ def test_codes_and_ignores(project: Project) -> None:
     assert findings == sorted(
         [
             CORE_FINDING,
-            f"app/core.py:10: note: {NOTE}",
+            f"app/core.py:5: note: {NOTE}",
             WRONG_CODE,
-            f"app/core.py:13: note: {NOTE}",
-            'app/core.py:13: error: Unused "type: ignore" comment  [unused-ignore]',
+            f"app/core.py:8: note: {NOTE}",
+            'app/core.py:8: error: Unused "type: ignore" comment  [unused-ignore]',
             TEST_FINDING,
             f"tests/test_core.py:5: note: {NOTE}",
         ]
@@ -112,7 +117,7 @@ def test_every_plugin_code_is_known_to_mypy(project: Project) -> None:
 
 def test_hide_error_codes(project: Project) -> None:
     run = project.mypy("--hide-error-codes", "app")
-    assert f"app/core.py:10: error: {MESSAGE}" in run.findings, run
+    assert f"app/core.py:5: error: {MESSAGE}" in run.findings, run
     assert not any("[discarded-awaitable]" in line for line in run.findings), run
 
 
@@ -121,7 +126,7 @@ def test_output_json(project: Project) -> None:
     records = [json.loads(line) for line in run.stdout.splitlines()]
     first = records[0]
     assert first["file"] == "app/core.py"
-    assert first["line"] == 10
+    assert first["line"] == 5
     assert first["severity"] == "error"
     assert first["message"] == MESSAGE
     assert first["code"] == "discarded-awaitable"

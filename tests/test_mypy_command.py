@@ -13,9 +13,9 @@ TESTS = Path(__file__).parent
 
 APP = """
 import functools
-from typing import Awaitable
+from typing import Awaitable, Protocol
 
-class Metrics:
+class Metrics(Protocol):
     def record_enrichment(self, result: int) -> Awaitable[None]: ...
 
 def make() -> int:
