@@ -128,14 +128,16 @@ def callee_may_return_lazy(
     if isinstance(node, FuncDef):
         if node.type is None:
             return node.is_coroutine
-        if starts_its_own_work(node, modules):
+        if starts_its_own_work(node, modules, must_await):
             return False
-        return _signature_may_return_lazy(node.type, must_await)
+        return _signature_may_return_lazy(node.type, must_await, modules)
+    if isinstance(node, Decorator) and starts_its_own_work(node, modules, must_await):
+        return False
     if isinstance(node, OverloadedFuncDef | Decorator | Var):
         typ = node.type if not isinstance(node, Decorator) else node.var.type
         if typ is None:
             return None
-        return _signature_may_return_lazy(typ, must_await)
+        return _signature_may_return_lazy(typ, must_await, modules)
     if isinstance(node, TypeInfo):
         # A class whose instances are lazy: a Coroutine subclass or a must_await type.
         return _classify_instance(node, must_await) is Kind.LAZY
@@ -144,7 +146,11 @@ def callee_may_return_lazy(
     return False
 
 
-def starts_its_own_work(definition: object, modules: Mapping[str, MypyFile] = NO_MODULES) -> bool:
+def starts_its_own_work(
+    definition: object,
+    modules: Mapping[str, MypyFile] = NO_MODULES,
+    must_await: Collection[str] = (),
+) -> bool:
     """Whether ``definition`` is a plain ``def`` in source code, declared to return
     ``Awaitable[...]``: its result is treated as a handle, not a lazy awaitable.
 
@@ -157,7 +163,13 @@ def starts_its_own_work(definition: object, modules: Mapping[str, MypyFile] = NO
     abstract methods, stubs) and ``Callable[..., Awaitable[T]]`` values. A project
     lists its own such functions under ``must_await`` to have them checked.
     """
+    if isinstance(definition, Decorator) and (
+        definition.var.is_staticmethod or definition.var.is_classmethod
+    ):
+        definition = definition.func  # decorators that keep the signature
     if not isinstance(definition, FuncDef) or not isinstance(definition.type, CallableType):
+        return False
+    if definition.fullname in must_await:
         return False
     if definition.is_coroutine or definition.abstract_status != NOT_ABSTRACT:
         return False
@@ -179,7 +191,11 @@ def _is_named(typ: ProperType, fullname: str) -> bool:
     return isinstance(typ, Instance) and typ.type.fullname == fullname
 
 
-def union_call_may_be_plain(callee_type: Type | None, must_await: Collection[str]) -> bool:
+def union_call_may_be_plain(
+    callee_type: Type | None,
+    must_await: Collection[str],
+    modules: Mapping[str, MypyFile] = NO_MODULES,
+) -> bool:
     """Whether a call through a union callee may give something not awaitable.
 
     ``x.close()`` with ``x: Client | Server`` or ``cb()`` with ``cb: SyncCb | AsyncCb``:
@@ -191,11 +207,16 @@ def union_call_may_be_plain(callee_type: Type | None, must_await: Collection[str
     proper = get_proper_type(callee_type)
     if not isinstance(proper, UnionType):
         return False
-    return any(_call_gives_plain(get_proper_type(item), must_await) for item in proper.items)
+    return any(
+        _call_gives_plain(get_proper_type(item), must_await, modules) for item in proper.items
+    )
 
 
 def union_receiver_may_give_plain(
-    receiver: Type | None, method: str, must_await: Collection[str]
+    receiver: Type | None,
+    method: str,
+    must_await: Collection[str],
+    modules: Mapping[str, MypyFile] = NO_MODULES,
 ) -> bool:
     """Whether ``x.method()`` may give something not awaitable, for a union ``x``.
 
@@ -211,12 +232,14 @@ def union_receiver_may_give_plain(
         if isinstance(item, Instance):
             symbol = item.type.get(method)
             node = symbol.node if symbol is not None else None
-            if node is not None and callee_may_return_lazy(node, must_await) is False:
+            if node is not None and callee_may_return_lazy(node, must_await, modules) is False:
                 return True
     return False
 
 
-def _call_gives_plain(callee: ProperType, must_await: Collection[str]) -> bool:
+def _call_gives_plain(
+    callee: ProperType, must_await: Collection[str], modules: Mapping[str, MypyFile]
+) -> bool:
     if isinstance(callee, NoneType):
         return False
     if isinstance(callee, AnyType):
@@ -227,11 +250,13 @@ def _call_gives_plain(callee: ProperType, must_await: Collection[str]) -> bool:
         return not any(return_may_be_lazy(item.ret_type, must_await) for item in callee.items)
     if isinstance(callee, Instance):
         call = callee.type.get("__call__")
-        return call is not None and callee_may_return_lazy(call.node, must_await) is False
+        return call is not None and callee_may_return_lazy(call.node, must_await, modules) is False
     return False
 
 
-def _signature_may_return_lazy(typ: Type, must_await: Collection[str]) -> bool:
+def _signature_may_return_lazy(
+    typ: Type, must_await: Collection[str], modules: Mapping[str, MypyFile]
+) -> bool:
     proper = get_proper_type(typ)
     if isinstance(proper, CallableType):
         return return_may_be_lazy(proper.ret_type, must_await)
@@ -242,7 +267,7 @@ def _signature_may_return_lazy(typ: Type, must_await: Collection[str]) -> bool:
         call = proper.type.get("__call__")
         if call is None:
             return False
-        result = callee_may_return_lazy(call.node, must_await)
+        result = callee_may_return_lazy(call.node, must_await, modules)
         return result is not False
     if isinstance(proper, TypeType):
         return False

@@ -35,6 +35,7 @@ class CallSite:
         return_type: Type,
         config: AwaitConfig,
         is_method: bool,
+        must_await: bool = False,
     ) -> None:
         self.ctx = ctx
         self.api = api
@@ -42,13 +43,15 @@ class CallSite:
         self.return_type = return_type
         self.config = config
         self.is_method = is_method
+        #: The callee's definition is listed under ``must_await``.
+        self.must_await = must_await or fullname in config.must_await
 
     @cached_property
     def kind(self) -> Kind:
         if self.fullname in self.config.may_discard:
             return Kind.NONE
         kind = classify(self.return_type, self.config.must_await)
-        if kind is Kind.HANDLE and self.fullname in self.config.must_await:
+        if kind is Kind.HANDLE and self.must_await:
             return Kind.LAZY
         if kind is Kind.LAZY and self._through_union():
             return Kind.NONE
@@ -60,12 +63,13 @@ class CallSite:
         if not isinstance(call, CallExpr):
             return False
         callee, must_await = call.callee, self.config.must_await
-        if union_call_may_be_plain(self.api.lookup_type_or_none(callee), must_await):
+        modules = self.api.modules
+        if union_call_may_be_plain(self.api.lookup_type_or_none(callee), must_await, modules):
             return True
         if not self.is_method or not isinstance(callee, MemberExpr):
             return False
         receiver = self.api.lookup_type_or_none(callee.expr)
-        return union_receiver_may_give_plain(receiver, callee.name, must_await)
+        return union_receiver_may_give_plain(receiver, callee.name, must_await, modules)
 
     @property
     def call(self) -> Context:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def check_call(
     ctx: AnyContext, api: TypeChecker, spec: HookSpec, return_type: Type, config: AwaitConfig
 ) -> None:
-    site = CallSite(ctx, api, spec.fullname, return_type, config, spec.is_method)
+    site = CallSite(ctx, api, spec.fullname, return_type, config, spec.is_method, spec.must_await)
     try:
         _run_checks(site, spec)
     except Exception as exc:  # never take mypy down with us

@@ -12,7 +12,7 @@ from the callee's definition; each hook first runs mypy's own hook for that name
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
@@ -117,16 +117,17 @@ class AwaitPlugin(Plugin):
         node = self._node(fullname)
         spawner = is_task_spawner(fullname, config, node)
         sink = may_take_callback(fullname, node, config)
-        interest = spawner or sink or self._may_return_lazy(fullname, node)
+        must_await = _listed(fullname, node, config.must_await)
+        interest = spawner or sink or must_await or self._may_return_lazy(node)
         if interest is False:
             return chained, True
-        spec = HookSpec(fullname, is_method, chained, spawner=spawner, sink=sink)
+        spec = HookSpec(fullname, is_method, chained, spawner, sink, must_await)
         return partial(self._on_call, spec=spec), interest is True
 
-    def _may_return_lazy(self, fullname: str, node: SymbolNode | None) -> bool | None:
-        """Whether calls of ``fullname`` may give a lazy awaitable (``None``: not known
+    def _may_return_lazy(self, node: SymbolNode | None) -> bool | None:
+        """Whether calls of ``node`` may give a lazy awaitable (``None``: not known
         yet, so do not cache)."""
-        if fullname in self.config.must_await or node is None:
+        if node is None:
             # Local names (``cb()``) and classes defined in functions cannot be looked
             # up: the hook decides from the inferred type.
             return True
@@ -170,11 +171,19 @@ class HookSpec:
     chained: _Hook | None
     spawner: bool
     sink: bool
+    #: The callee's definition is listed under ``must_await``.
+    must_await: bool = False
 
 
 #: Special methods a program calls by name: callable objects, and async context
 #: managers and iterators (``await super().__aenter__()``).
 _CALLED_BY_NAME: Final = frozenset({"__call__", "__aenter__", "__aexit__", "__anext__"})
+
+
+def _listed(fullname: str, node: SymbolNode | None, names: Collection[str]) -> bool:
+    """Whether the callee is in ``names``: by the name it is called by, or (for an
+    inherited method) by the name of its definition."""
+    return fullname in names or (node is not None and node.fullname in names)
 
 
 def _never_a_written_call(fullname: str) -> bool:

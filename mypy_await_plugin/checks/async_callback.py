@@ -99,7 +99,7 @@ def _lazy_return(proper: ProperType, site: CallSite) -> Type | None:
     if isinstance(proper, CallableType):
         if proper.is_type_obj():
             return None  # a class: calling it builds an object
-        if starts_its_own_work(proper.definition, site.api.modules):
+        if starts_its_own_work(proper.definition, site.api.modules, site.config.must_await):
             return None
         return proper.ret_type if is_lazy(proper.ret_type, must_await) else None
     if isinstance(proper, Overloaded):
