@@ -1,0 +1,540 @@
+"""Overhead benchmark: plain mypy against mypy with the plugin, on the audit corpus.
+
+Usage::
+
+    python benchmarks/bench.py                 # 5 runs of each, writes benchmarks/RESULTS.md
+    python benchmarks/bench.py --runs 9        # more runs, tighter medians
+    python benchmarks/bench.py --quick         # CI smoke: small corpus, one run of each
+    python benchmarks/bench.py --profile       # also profile the plugin's hooks
+
+Plain mypy (A) and mypy with the plugin (B) run in the same invocation, alternating
+A B A B, with configs that differ only in the ``plugins`` line and separate cache
+directories (and separate daemons). Three scenarios:
+
+* **cold**: ``mypy --no-incremental``;
+* **warm**: ``mypy`` on a cache the previous run left, nothing changed (the cache is
+  primed by one untimed run of each);
+* **daemon**: ``dmypy run`` after a one-line edit of a corpus module (a new module
+  level assignment appended to it), both daemons started and primed beforehand;
+  the edit is undone at the end.
+
+Wall time is measured around each process, CPU time and peak RSS with ``wait4``;
+for the daemon the peak RSS is the daemon's own high-water mark (``VmHWM``) after
+all rechecks. Reported: median, min and max per variant, the ratio of medians
+B / A, and the median of the per-pair ratios (each B against the A run next to it,
+less sensitive to drift on a busy machine).
+
+``--profile`` runs mypy with the plugin in this process under ``cProfile`` (cold)
+and reports the time spent in the plugin's entry points against the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final
+
+from corpus import (
+    BENCH_DIR,
+    QUICK_PACKAGES,
+    REPO_DIR,
+    WORK_DIR,
+    Corpus,
+    RunResult,
+    ensure_corpus,
+    mypy_command,
+    run_measured,
+)
+
+TARGET: Final = 1.03
+#: Hand-written notes appended to RESULTS.md: what was changed and what it gained.
+DEFAULT_NOTES: Final = BENCH_DIR / "results-notes.md"
+VARIANTS: Final = ("plain", "plugin")
+#: The module the daemon scenario edits, per corpus size.
+EDIT_FILES: Final = {False: "aiohttp/client.py", True: "starlette/routing.py"}
+#: Plugin functions whose cumulative profile time is the plugin's cost.
+ENTRY_POINTS: Final = (
+    "get_function_hook",
+    "get_method_hook",
+    "get_function_signature_hook",
+    "get_method_signature_hook",
+    "get_attribute_hook",
+    "get_class_attribute_hook",
+    "get_additional_deps",
+    "get_customize_class_mro_hook",
+    "get_class_decorator_hook",
+    "get_base_class_hook",
+    "get_metaclass_hook",
+    "get_dynamic_class_hook",
+    "get_type_analyze_hook",
+    "report_config_data",
+    "set_modules",
+    "_on_call",
+)
+
+
+@dataclass
+class Sample:
+    seconds: float
+    cpu_seconds: float
+    max_rss_kib: int
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    samples: dict[str, list[Sample]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+    #: Peak RSS per variant when it is not per run (the daemon).
+    peak_rss_kib: dict[str, int] = field(default_factory=dict)
+
+    def add(self, variant: str, result: RunResult) -> None:
+        self.samples[variant].append(
+            Sample(result.seconds, result.cpu_seconds, result.max_rss_kib)
+        )
+
+    def values(self, variant: str, what: str) -> list[float]:
+        if what == "rss" and variant in self.peak_rss_kib:
+            return [float(self.peak_rss_kib[variant])]
+        pick: dict[str, Callable[[Sample], float]] = {
+            "wall": lambda s: s.seconds,
+            "cpu": lambda s: s.cpu_seconds,
+            "rss": lambda s: float(s.max_rss_kib),
+        }
+        return [pick[what](s) for s in self.samples[variant]]
+
+    def ratio(self, what: str) -> float:
+        return statistics.median(self.values("plugin", what)) / statistics.median(
+            self.values("plain", what)
+        )
+
+    def paired_ratio(self, what: str) -> float:
+        pairs = zip(self.values("plain", what), self.values("plugin", what), strict=False)
+        return statistics.median(b / a for a, b in pairs)
+
+
+# Running.
+
+
+class Bench:
+    def __init__(self, corpus: Corpus, *, quick: bool, runs: int) -> None:
+        self.corpus = corpus
+        self.quick = quick
+        self.runs = runs
+        self.cache_root = WORK_DIR / "cache" / ("bench-quick" if quick else "bench")
+
+    def config(self, variant: str) -> Path:
+        return self.corpus.config(plugin=variant == "plugin", quick=self.quick)
+
+    def cache(self, variant: str) -> Path:
+        return self.cache_root / variant
+
+    def mypy(self, variant: str, *flags: str) -> RunResult:
+        command = mypy_command(self.config(variant), self.cache(variant), *flags)
+        result = run_measured(command, cwd=self.corpus.directory)
+        _check_exit(command, result)
+        return result
+
+    def cold(self) -> Scenario:
+        scenario = Scenario("cold", "`mypy --no-incremental`")
+        for _ in range(self.runs):
+            for variant in VARIANTS:
+                scenario.add(variant, self.mypy(variant, "--no-incremental"))
+        return scenario
+
+    def warm(self) -> Scenario:
+        scenario = Scenario("warm", "`mypy`, warm cache, nothing changed")
+        for variant in VARIANTS:
+            shutil.rmtree(self.cache(variant), ignore_errors=True)
+            self.mypy(variant)
+        for _ in range(self.runs):
+            for variant in VARIANTS:
+                scenario.add(variant, self.mypy(variant))
+        return scenario
+
+    def daemon(self) -> Scenario:
+        edit_file = self.corpus.directory / EDIT_FILES[self.quick]
+        scenario = Scenario(
+            "daemon",
+            f"`dmypy run` after a one-line edit of `{EDIT_FILES[self.quick]}`",
+        )
+        with _restored(edit_file) as original, self._daemons() as daemons:
+            for variant in VARIANTS:
+                daemons[variant]()  # the initial full check, not timed
+            for run in range(self.runs):
+                # A different length each time: mypy's file watcher compares sizes
+                # and modification times, and runs can fall within one tick.
+                edit_file.write_text(original + f"\n_bench_edit = {'1' * (run + 1)}\n")
+                for variant in VARIANTS:
+                    scenario.add(variant, daemons[variant]())
+            for variant in VARIANTS:
+                scenario.peak_rss_kib[variant] = _daemon_peak_rss(self._status(variant))
+        return scenario
+
+    def _status(self, variant: str) -> Path:
+        return self.cache_root / f"dmypy-{variant}.json"
+
+    @contextlib.contextmanager
+    def _daemons(self) -> Iterator[dict[str, Callable[[], RunResult]]]:
+        runners: dict[str, Callable[[], RunResult]] = {}
+        for variant in VARIANTS:
+            shutil.rmtree(self.cache(variant), ignore_errors=True)
+            self.cache(variant).mkdir(parents=True)
+            runners[variant] = self._daemon_runner(variant)
+        try:
+            yield runners
+        finally:
+            for variant in VARIANTS:
+                subprocess.run(
+                    [*_dmypy(self._status(variant)), "stop"], capture_output=True, check=False
+                )
+
+    def _daemon_runner(self, variant: str) -> Callable[[], RunResult]:
+        command = [
+            *_dmypy(self._status(variant)),
+            "run",
+            "--timeout",
+            "3600",
+            "--",
+            "--config-file",
+            str(self.config(variant)),
+            "--cache-dir",
+            str(self.cache(variant)),
+        ]
+
+        status_file = self._status(variant)
+
+        def run() -> RunResult:
+            before = _daemon_cpu_seconds(status_file)
+            result = run_measured(command, cwd=self.corpus.directory)
+            _check_exit(command, result)
+            # The daemon does the work: count its CPU time with the client's.
+            daemon_cpu = _daemon_cpu_seconds(status_file) - before
+            return replace(result, cpu_seconds=result.cpu_seconds + daemon_cpu)
+
+        return run
+
+
+def _dmypy(status_file: Path) -> list[str]:
+    return [sys.executable, "-m", "mypy.dmypy", "--status-file", str(status_file)]
+
+
+def _check_exit(command: Sequence[str], result: RunResult) -> None:
+    if result.returncode not in (0, 1):
+        raise SystemExit(
+            f"{' '.join(command)} exited {result.returncode}:\n"
+            f"{result.stderr[-3000:]}{result.stdout[-3000:]}"
+        )
+
+
+@contextlib.contextmanager
+def _restored(path: Path) -> Iterator[str]:
+    original = path.read_text()
+    try:
+        yield original
+    finally:
+        path.write_text(original)
+
+
+def _daemon_pid(status_file: Path) -> int | None:
+    try:
+        return int(json.loads(status_file.read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _daemon_peak_rss(status_file: Path) -> int:
+    """The daemon's peak resident set size so far, KiB (Linux)."""
+    pid = _daemon_pid(status_file)
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _daemon_cpu_seconds(status_file: Path) -> float:
+    """User plus system CPU time the daemon has used so far (Linux; else 0)."""
+    pid = _daemon_pid(status_file)
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Counting instructions.
+
+
+def count_instructions(bench: Bench) -> dict[str, int]:
+    """Instructions executed by one cold run of each variant, under callgrind.
+
+    Unlike time, the count hardly moves with other work on the machine, so small
+    ratios can be told apart; valgrind makes a run about 50 times slower.
+    """
+    counts: dict[str, int] = {}
+    for variant in VARIANTS:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            *mypy_command(bench.config(variant), bench.cache(variant), "--no-incremental"),
+        ]
+        result = run_measured(command, cwd=bench.corpus.directory)
+        _check_exit(command, result)
+        match = re.search(r"refs:\s+([\d,]+)", result.stderr)
+        if match is None:
+            raise SystemExit(f"no instruction count from callgrind:\n{result.stderr[-2000:]}")
+        counts[variant] = int(match[1].replace(",", ""))
+    return counts
+
+
+# Profiling.
+
+
+@dataclass
+class Profile:
+    total_seconds: float
+    plugin_seconds: float
+    top: str
+
+
+def profile_plugin(corpus: Corpus, *, quick: bool) -> Profile:
+    """Run mypy with the plugin in this process under cProfile, cold."""
+    from mypy import api
+
+    cache = WORK_DIR / "cache" / "profile"
+    args = mypy_command(corpus.config(plugin=True, quick=quick), cache, "--no-incremental")[3:]
+    profiler = cProfile.Profile()
+    cwd = Path.cwd()
+    os.chdir(corpus.directory)
+    try:
+        start = time.perf_counter()
+        profiler.runcall(api.run, args)
+        total = time.perf_counter() - start
+    finally:
+        os.chdir(cwd)
+    stats = pstats.Stats(profiler)
+    plugin_seconds = _plugin_cumulative(stats)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(
+        "mypy_await_plugin", 25
+    )
+    top = "\n".join(
+        line
+        for line in text.getvalue().splitlines()
+        if "mypy_await_plugin" in line or "ncalls" in line
+    )
+    return Profile(total, plugin_seconds, top)
+
+
+def _plugin_cumulative(stats: pstats.Stats) -> float:
+    """Cumulative time of the plugin's entry points, called from mypy itself."""
+    total = 0.0
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
+    raw = stats.stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, _, cumulative, callers) in raw.items():
+        if "mypy_await_plugin" not in filename or function not in ENTRY_POINTS:
+            continue
+        assert isinstance(callers, dict)
+        from_plugin = any("mypy_await_plugin" in caller[0] for caller in callers)
+        if not from_plugin:
+            total += cumulative
+    return total
+
+
+# Reporting.
+
+
+def machine() -> dict[str, str]:
+    import mypy.version
+
+    import mypy_await_plugin
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(
+        ["git", "-C", str(REPO_DIR), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "CPU": cpu,
+        "cores (nproc)": str(os.cpu_count()),
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "mypy": mypy.version.__version__,
+        "mypy-await-plugin": f"{mypy_await_plugin.__version__} ({commit or 'no git'})",
+    }
+
+
+def to_markdown(
+    bench: Bench,
+    scenarios: Sequence[Scenario],
+    instructions: dict[str, int] | None,
+    profile: Profile | None,
+    notes: str,
+) -> str:
+    corpus = bench.corpus
+    packages = QUICK_PACKAGES if bench.quick else corpus.packages
+    lines = sum(corpus.line_counts(packages).values())
+    pins = _pins(packages)
+    out = [
+        "# Overhead benchmark",
+        "",
+        "Written by `python benchmarks/bench.py"
+        + (" --quick" if bench.quick else f" --runs {bench.runs}")
+        + f"` on {time.strftime('%Y-%m-%d')}.",
+        "",
+        f"Corpus: {', '.join(pins)}: {lines} lines of Python, checked with"
+        " `check_untyped_defs` and `ignore_missing_imports`"
+        " (`benchmarks/requirements-corpus.txt`).",
+        f"{bench.runs} run(s) of each variant per scenario, alternating plain, plugin.",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *(f"| {key} | {value} |" for key, value in machine().items()),
+        "",
+        "## Results",
+        "",
+        "Ratio: plugin / plain, of the medians; paired: the median of per-pair ratios.",
+        "",
+        "| scenario | plain wall s (min-max) | plugin wall s (min-max) | wall ratio"
+        " | paired | CPU ratio | plain peak MiB | plugin peak MiB | memory ratio | target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for scenario in scenarios:
+        # Met only when the ratio of medians and the paired ratio both agree.
+        wall = max(scenario.ratio("wall"), scenario.paired_ratio("wall"))
+        met = wall <= TARGET and scenario.ratio("rss") <= TARGET
+        out.append(
+            f"| {scenario.name}: {scenario.description}"
+            f" | {_spread(scenario.values('plain', 'wall'))}"
+            f" | {_spread(scenario.values('plugin', 'wall'))}"
+            f" | {scenario.ratio('wall'):.3f}"
+            f" | {scenario.paired_ratio('wall'):.3f}"
+            f" | {scenario.ratio('cpu'):.3f}"
+            f" | {statistics.median(scenario.values('plain', 'rss')) / 1024:.0f}"
+            f" | {statistics.median(scenario.values('plugin', 'rss')) / 1024:.0f}"
+            f" | {scenario.ratio('rss'):.3f}"
+            f" | {'met' if met else 'MISSED'} |"
+        )
+    out += [
+        "",
+        f"Target: ratio <= {TARGET} for wall time (both the ratio of medians and the"
+        " paired ratio) and for peak memory.",
+    ]
+    if instructions is not None:
+        plain, plugin = instructions["plain"], instructions["plugin"]
+        out += [
+            "",
+            "Instructions executed by one cold run (`--instructions`, valgrind callgrind):"
+            f" plain {plain:,}, plugin {plugin:,}, ratio {plugin / plain:.3f}.",
+        ]
+    if profile is not None:
+        share = profile.plugin_seconds / profile.total_seconds
+        out += [
+            "",
+            "## Profile of the hook path",
+            "",
+            "mypy with the plugin, cold, in one process under cProfile"
+            f" (`python benchmarks/bench.py --profile{' --quick' if bench.quick else ''}`):"
+            f" {profile.plugin_seconds:.2f} s of {profile.total_seconds:.2f} s"
+            f" ({share:.1%}) inside the plugin's entry points. cProfile slows the"
+            " plugin's Python code and not compiled mypy, so this overstates the share.",
+            "",
+            "```",
+            profile.top,
+            "```",
+        ]
+    if notes:
+        out += ["", notes.strip()]
+    return "\n".join(out) + "\n"
+
+
+def _spread(values: Sequence[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def _pins(packages: Sequence[str]) -> list[str]:
+    wanted = {p.replace("_", "-") for p in packages}
+    pins = []
+    for line in (BENCH_DIR / "requirements-corpus.txt").read_text().splitlines():
+        name = line.split("==")[0].strip()
+        if name in wanted:
+            pins.append(line.strip())
+    return pins
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each variant (5)")
+    parser.add_argument("--quick", action="store_true", help="small corpus, one run")
+    parser.add_argument(
+        "--scenarios", default="cold,warm,daemon", help="comma-separated: cold,warm,daemon"
+    )
+    parser.add_argument("--profile", action="store_true", help="profile the plugin's hooks")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions of one cold run of each under valgrind (slow)",
+    )
+    parser.add_argument("--output", type=Path, help="the markdown file to write")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        help="markdown appended to the results (default: benchmarks/results-notes.md)",
+    )
+    args = parser.parse_args(argv)
+    runs = 1 if args.quick else args.runs
+    corpus = ensure_corpus()
+    bench = Bench(corpus, quick=args.quick, runs=runs)
+    scenarios: list[Scenario] = []
+    for name in args.scenarios.split(","):
+        run_scenario: Callable[[], Scenario] = getattr(bench, name.strip())
+        print(f"{name}: {runs} run(s) of each ...", flush=True)
+        scenarios.append(run_scenario())
+    instructions = None
+    if args.instructions:
+        print("instructions: one cold run of each under callgrind ...", flush=True)
+        instructions = count_instructions(bench)
+    profile = profile_plugin(corpus, quick=args.quick) if args.profile else None
+    notes_file: Path | None = args.notes
+    if notes_file is None and not args.quick and DEFAULT_NOTES.exists():
+        notes_file = DEFAULT_NOTES
+    notes = notes_file.read_text() if notes_file else ""
+    markdown = to_markdown(bench, scenarios, instructions, profile, notes)
+    default = WORK_DIR / "RESULTS-quick.md" if args.quick else BENCH_DIR / "RESULTS.md"
+    output: Path = args.output or default
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown)
+    print(markdown)
+    print(f"written: {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
