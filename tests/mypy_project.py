@@ -41,6 +41,12 @@ class Run:
         return f"status {self.status}\n--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
 
 
+def assert_same(run: Run, reference: Run) -> None:
+    """``run`` printed the findings ``reference`` printed, with the same exit status."""
+    assert run.findings == reference.findings, f"{run}\n--- instead of:\n{reference}"
+    assert run.status == reference.status
+
+
 class Project:
     """Files under ``root``; commands run with ``root`` as the working directory."""
 

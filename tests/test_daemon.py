@@ -18,13 +18,8 @@ from mypy_project import (
     MAKE_ENRICHMENT_ASYNC,
     SERVICE,
     Project,
-    Run,
+    assert_same,
 )
-
-
-def assert_same(daemon: Run, plain: Run) -> None:
-    assert daemon.findings == plain.findings, f"{daemon}\n--- mypy instead:\n{plain}"
-    assert daemon.status == plain.status
 
 
 def test_daemon_equals_mypy_and_follows_dependency_edits(tmp_path: Path) -> None:

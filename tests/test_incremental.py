@@ -19,13 +19,8 @@ from mypy_project import (
     MYPY_VERSION,
     SERVICE,
     Project,
-    Run,
+    assert_same,
 )
-
-
-def assert_same(run: Run, fresh: Run) -> None:
-    assert run.findings == fresh.findings, f"{run}\n--- a fresh run instead:\n{fresh}"
-    assert run.status == fresh.status
 
 
 def test_warm_cache_after_edits_equals_a_fresh_run(tmp_path: Path) -> None:
