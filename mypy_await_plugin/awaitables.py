@@ -187,6 +187,12 @@ def starts_its_own_work(
     )
 
 
+def is_coroutine(typ: Type) -> bool:
+    """Whether ``typ`` is exactly ``Coroutine[...]``: what mypy's own
+    ``unused-coroutine`` reports, and what an ``async def`` call gives."""
+    return _is_named(get_proper_type(typ), "typing.Coroutine")
+
+
 def _is_named(typ: ProperType, fullname: str) -> bool:
     return isinstance(typ, Instance) and typ.type.fullname == fullname
 

@@ -18,7 +18,7 @@ from mypy.nodes import CallExpr, Expression, FuncBase, LambdaExpr, MemberExpr, N
 from mypy.subtypes import find_member
 from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
 
-from mypy_await_plugin.awaitables import is_lazy, starts_its_own_work
+from mypy_await_plugin.awaitables import is_coroutine, is_lazy, starts_its_own_work
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
@@ -119,14 +119,9 @@ def _lazy_return(proper: ProperType, site: CallSite) -> Type | None:
 def _function(name: str | None, returns: Type, site: CallSite) -> str:
     """``Async function "send"``, or ``Function "flush" returning "Awaitable[None]"``."""
     named = f' "{name}"' if name is not None else ""
-    if _is_coroutine(returns):
+    if is_coroutine(returns):
         return f"Async function{named}"
     return f'Function{named} returning "{site.type_text(returns)}"'
-
-
-def _is_coroutine(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
 
 
 def _partial_target(instance: Instance) -> CallableType | None:
@@ -160,7 +155,7 @@ def _report(
     site: CallSite, sink: Sink, index: int, name: str | None, arg: Expression, passed: Passed
 ) -> None:
     where = f'"{name}"' if name is not None else f"argument {index + 1}"
-    if _is_coroutine(passed.returns):
+    if is_coroutine(passed.returns):
         lost = "its coroutine never runs"
     else:
         lost = "what it returns is never awaited"

@@ -12,8 +12,9 @@ from __future__ import annotations
 from mypy.errorcodes import UNUSED_AWAITABLE
 from mypy.nodes import CallExpr, ConditionalExpr, ExpressionStmt
 from mypy.subtypes import is_proper_subtype
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import Instance, get_proper_type
 
+from mypy_await_plugin.awaitables import is_coroutine
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import DISCARDED_AWAITABLE
 from mypy_await_plugin.usage import Use
@@ -27,7 +28,7 @@ def check(site: CallSite) -> None:
     if usage.use is Use.DROPPED:
         if usage.is_bare_statement and mypy_reports_statement(site):
             return
-        if _is_coroutine(site.return_type) and _mypy_reports_conditional(site):
+        if is_coroutine(site.return_type) and _mypy_reports_conditional(site):
             return
         message = f'{site.type_text()} returned by "{site.callee_name}" is never awaited'
         site.report(DISCARDED_AWAITABLE, message, site.call, NOTE)
@@ -37,11 +38,6 @@ def check(site: CallSite) -> None:
             " and never awaited"
         )
         site.report(DISCARDED_AWAITABLE, message, site.call, UNDERSCORE_NOTE)
-
-
-def _is_coroutine(typ: Type) -> bool:
-    proper = get_proper_type(typ)
-    return isinstance(proper, Instance) and proper.type.fullname == "typing.Coroutine"
 
 
 def _mypy_reports_conditional(site: CallSite) -> bool:
@@ -68,7 +64,7 @@ def _mypy_reports_conditional(site: CallSite) -> bool:
     # mypy types the statement as the union of both branches: one Coroutine when
     # one branch's type contains the other's.
     mine, theirs = site.return_type, site.api.lookup_type(other)
-    return _is_coroutine(theirs) and (
+    return is_coroutine(theirs) and (
         is_proper_subtype(mine, theirs) or is_proper_subtype(theirs, mine)
     )
 
