@@ -340,7 +340,7 @@ def _paths_to(root: Node, kinds: tuple[type[Node], ...]) -> Iterator[list[Node]]
         path.append(node)
         if isinstance(node, kinds):
             yield list(path)
-        stack.extend((child, depth + 1) for child in reversed(list(children(node))))
+        stack.extend((child, depth + 1) for child in reversed(children(node)))
 
 
 @dataclass

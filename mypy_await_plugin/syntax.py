@@ -9,7 +9,7 @@ down to one expression, skipping statements whose lines cannot contain it.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from mypy import nodes
@@ -70,27 +70,24 @@ if hasattr(nodes, "TemplateStrExpr"):  # t-strings; items hold (expr, text, conv
     _CHILDREN[nodes.TemplateStrExpr] = ("items",)
 
 
-def children(node: Node) -> Iterator[Node]:
+def children(node: Node) -> list[Node]:
     """The direct children of ``node``, in source order."""
+    found: list[Node] = []
     for attr in _CHILDREN.get(type(node), ()):
-        yield from _flatten(getattr(node, attr, None))
+        value = getattr(node, attr, None)
+        if isinstance(value, Node):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            _extend(found, value)
+    return found
 
 
-def _flatten(value: object) -> Iterator[Node]:
-    if isinstance(value, Node):
-        yield value
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _flatten(item)
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and everything below it, depth first, in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(list(children(current))))
+def _extend(found: list[Node], values: list[object] | tuple[object, ...]) -> None:
+    for value in values:
+        if isinstance(value, Node):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            _extend(found, value)
 
 
 def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:
@@ -168,7 +165,7 @@ def _search(node: Node, matches: Callable[[Node], bool], line: int) -> list[Node
     if type(node) is Block:
         kids: Sequence[Node] = _candidates(node.body, line)
     else:
-        kids = _child_list(node)
+        kids = children(node)
     for child in kids:
         if isinstance(child, _PRUNED) and not _may_contain(child, line):
             continue
@@ -177,22 +174,3 @@ def _search(node: Node, matches: Callable[[Node], bool], line: int) -> list[Node
             found.insert(0, node)
             return found
     return None
-
-
-def _child_list(node: Node) -> list[Node]:
-    found: list[Node] = []
-    for attr in _CHILDREN.get(type(node), ()):
-        value = getattr(node, attr, None)
-        if isinstance(value, Node):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            _extend(found, value)
-    return found
-
-
-def _extend(found: list[Node], values: list[object] | tuple[object, ...]) -> None:
-    for value in values:
-        if isinstance(value, Node):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            _extend(found, value)
