@@ -35,7 +35,7 @@ class CallSite:
         return_type: Type,
         config: AwaitConfig,
         is_method: bool,
-        must_await: bool = False,
+        must_await: bool,
     ) -> None:
         self.ctx = ctx
         self.api = api
@@ -43,8 +43,8 @@ class CallSite:
         self.return_type = return_type
         self.config = config
         self.is_method = is_method
-        #: The callee's definition is listed under ``must_await``.
-        self.must_await = must_await or fullname in config.must_await
+        #: The callee is listed under ``must_await`` (by its name or its definition's).
+        self.must_await = must_await
 
     @cached_property
     def kind(self) -> Kind:
@@ -91,6 +91,11 @@ class CallSite:
             if isinstance(callee, NameExpr | MemberExpr):
                 return callee.name
         return display_name(self.fullname, self.is_method)
+
+    @property
+    def returned(self) -> str:
+        """How messages name the value: ``Awaitable[None] returned by "Metrics.flush"``."""
+        return f'{self.type_text()} returned by "{self.callee_name}"'
 
     def type_text(self, typ: Type | None = None) -> str:
         return format_type_bare(self.return_type if typ is None else typ, self.api.options)

@@ -79,7 +79,7 @@ def _check_comparison(site: CallSite, comparison: ComparisonExpr) -> None:
 
 
 def _report(site: CallSite, what: str) -> None:
-    message = f'{site.type_text()} returned by "{site.callee_name}" {what}; it never runs'
+    message = f"{site.returned} {what}; it never runs"
     site.report(AWAITABLE_AS_VALUE, message, site.call, NOTE)
 
 

@@ -30,13 +30,10 @@ def check(site: CallSite) -> None:
             return
         if is_coroutine(site.return_type) and _mypy_reports_conditional(site):
             return
-        message = f'{site.type_text()} returned by "{site.callee_name}" is never awaited'
+        message = f"{site.returned} is never awaited"
         site.report(DISCARDED_AWAITABLE, message, site.call, NOTE)
     elif usage.use is Use.DROPPED_TO_UNDERSCORE:
-        message = (
-            f'{site.type_text()} returned by "{site.callee_name}" is assigned to "_"'
-            " and never awaited"
-        )
+        message = f'{site.returned} is assigned to "_" and never awaited'
         site.report(DISCARDED_AWAITABLE, message, site.call, UNDERSCORE_NOTE)
 
 

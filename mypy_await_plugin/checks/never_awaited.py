@@ -39,8 +39,6 @@ def check(site: CallSite) -> None:
         if flow.reassigned and not flow.ends
         else "never awaited"
     )
-    message = (
-        f'{site.type_text()} returned by "{site.callee_name}" is assigned to {variable} and {lost}'
-    )
+    message = f"{site.returned} is assigned to {variable} and {lost}"
     note = f'Add "await", or pass "{name.name}" on to code that awaits it'
     site.report(NEVER_AWAITED, message, name, note)

@@ -42,10 +42,7 @@ def check(site: CallSite) -> None:
         checked = walrus.node.type or checked
     if mypy_reports(site, path, len(path) - 1, checked):
         return
-    message = (
-        f'{site.type_text()} returned by "{site.callee_name}" is always true in a condition;'
-        " it never runs"
-    )
+    message = f"{site.returned} is always true in a condition; it never runs"
     site.report(TRUTHY_COROUTINE, message, site.call, NOTE)
 
 
@@ -55,7 +52,7 @@ def report_tested_name(site: CallSite, name: NameExpr, test: Reference) -> None:
     if mypy_reports(site, test.path, len(test.path) - 1, _declared_type(name, site)):
         return
     message = (
-        f'{site.type_text()} returned by "{site.callee_name}" and assigned to "{name.name}"'
+        f'{site.returned} and assigned to "{name.name}"'
         " is always true in a condition; it never runs"
     )
     note = f'Add "await" where "{name.name}" is assigned, to test its result'
