@@ -77,6 +77,13 @@ def classify(typ: Type, must_await: Collection[str] = ()) -> Kind:
     return Kind.NONE
 
 
+def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) -> Kind:
+    """The kind of what a call returns: ``classify``, where a handle returned by a
+    callee listed under ``must_await`` (``listed``) counts as lazy."""
+    kind = classify(typ, must_await)
+    return Kind.LAZY if kind is Kind.HANDLE and listed else kind
+
+
 def is_lazy(typ: Type, must_await: Collection[str] = ()) -> bool:
     return classify(typ, must_await) is Kind.LAZY
 
@@ -128,9 +135,9 @@ def callee_may_return_lazy(
     if isinstance(node, FuncDef):
         if node.type is None:
             return node.is_coroutine
-        if starts_its_own_work(node, modules, must_await):
-            return False
-        return _signature_may_return_lazy(node.type, must_await, modules)
+        return _signature_may_return_lazy(
+            node.type, must_await, modules
+        ) and not starts_its_own_work(node, modules, must_await)
     if isinstance(node, Decorator) and starts_its_own_work(node, modules, must_await):
         return False
     if isinstance(node, OverloadedFuncDef | Decorator | Var):

@@ -1,12 +1,13 @@
 """One call a hook fired for: its context, what it returns, how it is used, and reporting.
 
 A ``CallSite`` is built once per hook invocation and handed to each check; the
-expensive parts (the syntax walk that finds the use) are computed on first access.
+expensive parts (the syntax walk that finds the use) are computed on first access
+(by hand: ``functools.cached_property`` takes a lock per access before Python 3.12).
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
@@ -18,44 +19,59 @@ from mypy.types import Type
 from mypy_await_plugin import reporting
 from mypy_await_plugin.awaitables import (
     Kind,
-    classify,
     union_call_may_be_plain,
     union_receiver_may_give_plain,
 )
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
+if TYPE_CHECKING:
+    from mypy_await_plugin.plugin import HookSpec
+
 
 class CallSite:
+    __slots__ = (
+        "_kind",
+        "_usage",
+        "api",
+        "config",
+        "ctx",
+        "fullname",
+        "is_method",
+        "result_kind",
+        "return_type",
+    )
+
     def __init__(
         self,
         ctx: FunctionContext | MethodContext,
         api: TypeChecker,
-        fullname: str,
+        spec: HookSpec,
         return_type: Type,
+        result_kind: Kind,
         config: AwaitConfig,
-        is_method: bool,
-        must_await: bool,
     ) -> None:
         self.ctx = ctx
         self.api = api
-        self.fullname = fullname
+        self.fullname = spec.fullname
+        self.is_method = spec.is_method
         self.return_type = return_type
+        #: The kind of ``return_type`` as the hook classified it (``may_discard`` and
+        #: ``must_await`` applied); ``kind`` also looks at union callees.
+        self.result_kind = result_kind
         self.config = config
-        self.is_method = is_method
-        #: The callee is listed under ``must_await`` (by its name or its definition's).
-        self.must_await = must_await
+        self._kind: Kind | None = None
+        self._usage: Usage | None = None
 
-    @cached_property
+    @property
     def kind(self) -> Kind:
-        if self.fullname in self.config.may_discard:
-            return Kind.NONE
-        kind = classify(self.return_type, self.config.must_await)
-        if kind is Kind.HANDLE and self.must_await:
-            return Kind.LAZY
-        if kind is Kind.LAZY and self._through_union():
-            return Kind.NONE
-        return kind
+        """The kind of the call's value: ``result_kind``, except that a lazy result of
+        a call through a union (callee or receiver) counts as none when some member's
+        call gives a plain value. Computed only for uses a check reports."""
+        if self._kind is None:
+            lazy = self.result_kind is Kind.LAZY
+            self._kind = Kind.NONE if lazy and self._through_union() else self.result_kind
+        return self._kind
 
     def _through_union(self) -> bool:
         """The callee is a union and some member's call gives a plain value."""
@@ -75,14 +91,16 @@ class CallSite:
     def call(self) -> Context:
         return self.ctx.context
 
-    @cached_property
+    @property
     def usage(self) -> Usage:
-        call = self.ctx.context
-        assert isinstance(call, CallExpr)
-        scope = scope_statements(self.api.scope.stack, self.api.tree)
-        return find_usage(scope, call)
+        if self._usage is None:
+            call = self.ctx.context
+            assert isinstance(call, CallExpr)
+            scope = scope_statements(self.api.scope.stack, self.api.tree)
+            self._usage = find_usage(scope, call)
+        return self._usage
 
-    @cached_property
+    @property
     def callee_name(self) -> str:
         """The callee as users read it: ``fetch``, ``Metrics.flush``, ``cb``."""
         call = self.ctx.context

@@ -22,8 +22,7 @@ import configparser
 import difflib
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.options import Options
 
@@ -42,18 +41,21 @@ class ConfigError(Exception):
     """A problem in the plugin's configuration: one line naming file, section and key."""
 
 
-@dataclass(frozen=True)
-class AwaitConfig:
+class AwaitConfig(NamedTuple):
+    """The plugin's settings. (A ``NamedTuple``, like the small records of this
+    package that exist when mypy loads it: a frozen dataclass takes a millisecond to
+    define, a noticeable part of a warm mypy run.)"""
+
     #: Types or callables whose results must be awaited (full names).
-    must_await: frozenset[str] = field(default_factory=frozenset)
+    must_await: frozenset[str] = frozenset()
     #: Callables or types whose awaitable results may be dropped (full names).
-    may_discard: frozenset[str] = field(default_factory=frozenset)
+    may_discard: frozenset[str] = frozenset()
     #: Extra sinks for ``async-callback``: ``module.func:param`` or ``module.func:N``.
-    sync_callbacks: frozenset[str] = field(default_factory=frozenset)
+    sync_callbacks: frozenset[str] = frozenset()
     #: Extra functions for ``dangling-task`` (full names).
-    task_spawners: frozenset[str] = field(default_factory=frozenset)
+    task_spawners: frozenset[str] = frozenset()
     #: Check codes turned off.
-    disable: frozenset[str] = field(default_factory=frozenset)
+    disable: frozenset[str] = frozenset()
 
     def to_data(self) -> dict[str, list[str]]:
         return {
@@ -201,8 +203,7 @@ KEYS: Final[Mapping[str, _Check]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Where:
+class _Where(NamedTuple):
     """Where a problem is: file, section and, once known, key."""
 
     path: str

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy import nodes
 from mypy.nodes import (
@@ -38,7 +37,7 @@ from mypy.nodes import (
     SymbolNode,
 )
 
-from mypy_await_plugin.syntax import children
+from mypy_await_plugin.syntax import paths_to
 from mypy_await_plugin.usage import Use, classify_path
 
 
@@ -54,8 +53,7 @@ class Effect(enum.Enum):
     IGNORED = "ignored"
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One use of the name: the chain of nodes from its statement down to it."""
 
     path: Sequence[Node]
@@ -68,18 +66,20 @@ class Reference:
         return name
 
 
-@dataclass
 class Flow:
     """The uses a binding's value can reach."""
 
-    consumed: bool = False
-    #: Truth tests of the name the value reaches, in source order.
-    tests: list[Reference] = field(default_factory=list)
-    #: Whether some path assigns the name again before any use consumed the value.
-    reassigned: bool = False
-    #: Whether some path reaches the end of the function (or a ``return``/``raise``)
-    #: without assigning the name again.
-    ends: bool = False
+    __slots__ = ("consumed", "ends", "reassigned", "tests")
+
+    def __init__(self, *, consumed: bool = False) -> None:
+        self.consumed = consumed
+        #: Truth tests of the name the value reaches, in source order.
+        self.tests: list[Reference] = []
+        #: Whether some path assigns the name again before any use consumed the value.
+        self.reassigned = False
+        #: Whether some path reaches the end of the function (or a ``return``/
+        #: ``raise``) without assigning the name again.
+        self.ends = False
 
 
 def local_function(stack: Sequence[object]) -> FuncItem | None:
@@ -128,8 +128,7 @@ def follow_binding(function: FuncItem, path: Sequence[Node], target: NameExpr) -
 # Names.
 
 
-@dataclass(frozen=True)
-class _LocalName:
+class _LocalName(NamedTuple):
     name: str
     var: SymbolNode | None
 
@@ -307,46 +306,37 @@ def _visit(paths: Iterable[list[Node]], flow: Flow) -> bool:
 # The control-flow graph.
 
 
-@dataclass
 class _CfgNode:
     """One step of execution: a simple statement, or the header of a compound one."""
 
-    stmt: Statement
-    #: The syntax evaluated at this step (the statement itself for simple ones).
-    roots: list[Node]
-    #: Whether the step is in a loop (its header included): it may run again.
-    in_loop: bool
-    succ: list[int] = field(default_factory=list)
+    __slots__ = ("in_loop", "roots", "stmt", "succ")
+
+    def __init__(self, stmt: Statement, roots: list[Node], *, in_loop: bool) -> None:
+        self.stmt = stmt
+        #: The syntax evaluated at this step (the statement itself for simple ones).
+        self.roots = roots
+        #: Whether the step is in a loop (its header included): it may run again.
+        self.in_loop = in_loop
+        self.succ: list[int] = []
 
     def occurrences(self) -> Iterator[list[Node]]:
         """Names and ``global``/``nonlocal`` declarations evaluated at this step, each
         with the path from the statement down to it."""
         for root in self.roots:
             prefix: list[Node] = [self.stmt] if root is not self.stmt else []
-            for path in _paths_to(root, _OCCURRENCES):
+            for path in paths_to(root, _OCCURRENCES):
                 yield [*prefix, *path]
 
 
 _OCCURRENCES: Final = (NameExpr, nodes.GlobalDecl, nodes.NonlocalDecl)
 
 
-def _paths_to(root: Node, kinds: tuple[type[Node], ...]) -> Iterator[list[Node]]:
-    """The path from ``root`` down to each node of one of ``kinds`` below it."""
-    path: list[Node] = []
-    stack: list[tuple[Node, int]] = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        del path[depth:]
-        path.append(node)
-        if isinstance(node, kinds):
-            yield list(path)
-        stack.extend((child, depth + 1) for child in reversed(children(node)))
-
-
-@dataclass
 class _Loop:
-    header: int
-    breaks: list[int] = field(default_factory=list)
+    __slots__ = ("breaks", "header")
+
+    def __init__(self, header: int) -> None:
+        self.header = header
+        self.breaks: list[int] = []
 
 
 class _Graph:

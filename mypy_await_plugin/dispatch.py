@@ -8,7 +8,8 @@ then does not pay for importing the checks, about a tenth of such a run.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final
 
 from mypy.checker import TypeChecker
 from mypy.types import Type
@@ -31,26 +32,38 @@ if TYPE_CHECKING:
 
 
 def check_call(
-    ctx: AnyContext, api: TypeChecker, spec: HookSpec, return_type: Type, config: AwaitConfig
+    ctx: AnyContext,
+    api: TypeChecker,
+    spec: HookSpec,
+    return_type: Type,
+    result_kind: Kind,
+    config: AwaitConfig,
 ) -> None:
-    site = CallSite(ctx, api, spec.fullname, return_type, config, spec.is_method, spec.must_await)
+    site = CallSite(ctx, api, spec, return_type, result_kind, config)
     try:
         _run_checks(site, spec)
     except Exception as exc:  # never take mypy down with us
         _report_internal_error(site, exc)
 
 
+#: The check for each use of a lazy awaitable that may lose it.
+CHECK_BY_USE: Final[Mapping[Use, Callable[[CallSite], None]]] = {
+    Use.DROPPED: discarded_awaitable.check,
+    Use.DROPPED_TO_UNDERSCORE: discarded_awaitable.check,
+    Use.TESTED: truthy_coroutine.check,
+    Use.FORMATTED: awaitable_as_value.check,
+    Use.ARGUMENT: awaitable_as_value.check,
+    Use.BOUND: never_awaited.check,
+}
+
+
 def _run_checks(site: CallSite, spec: HookSpec) -> None:
-    if site.kind is Kind.LAZY:
-        use = site.usage.use
-        if use in (Use.DROPPED, Use.DROPPED_TO_UNDERSCORE):
-            discarded_awaitable.check(site)
-        elif use is Use.TESTED:
-            truthy_coroutine.check(site)
-        elif use in (Use.FORMATTED, Use.ARGUMENT):
-            awaitable_as_value.check(site)
-        elif use is Use.BOUND:
-            never_awaited.check(site)
+    if site.result_kind is Kind.LAZY:
+        # Find the use first: most lazy awaitables are awaited, and then nothing
+        # else needs to be known about the call.
+        check = CHECK_BY_USE.get(site.usage.use)
+        if check is not None and site.kind is Kind.LAZY:
+            check(site)
     if spec.spawner:
         dangling_task.check(site)
     if spec.sink:

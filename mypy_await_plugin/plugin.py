@@ -11,11 +11,11 @@ from the callee's definition; each hook first runs mypy's own hook for that name
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from mypy.checker import TypeChecker
 from mypy.nodes import CallExpr, Context, MemberExpr, MypyFile, NameExpr, SymbolNode, TypeAlias
@@ -25,7 +25,7 @@ from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.awaitables import NO_MODULES, callee_may_return_lazy
+from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
 from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
@@ -35,7 +35,7 @@ MethodHook = Callable[[MethodContext], Type]
 AnyContext = FunctionContext | MethodContext
 _Hook = Callable[[Any], Type]
 #: ``dispatch.check_call``, imported at the first call there is to check.
-CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, AwaitConfig], None]
+CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig], None]
 
 
 class AwaitPlugin(Plugin):
@@ -47,6 +47,7 @@ class AwaitPlugin(Plugin):
         except ConfigError as error:  # reported by set_modules, see ``loading``
             self.config = AwaitConfig()
             self._usage_error = str(error)
+        self._config_data = config_data(self.config)
         self._default = DefaultPlugin(options)
         self._function_hooks: dict[str, FunctionHook | None] = {}
         self._method_hooks: dict[str, MethodHook | None] = {}
@@ -60,10 +61,9 @@ class AwaitPlugin(Plugin):
         super().set_modules(modules)
         self._default.set_modules(modules)
 
-    def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        from mypy_await_plugin import __version__
-
-        return {"version": __version__, "config": self.config.to_data()}
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        # Asked once per module, and stored with each module in mypy's cache.
+        return self._config_data
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module was (re)parsed, in a cold run or a daemon update: definitions may
@@ -118,11 +118,14 @@ class AwaitPlugin(Plugin):
         spawner = is_task_spawner(fullname, config, node)
         sink = may_take_callback(fullname, node, config)
         must_await = _listed(fullname, node, config.must_await)
-        interest = spawner or sink or must_await or self._may_return_lazy(node)
+        may_discard = fullname in config.may_discard
+        lazy = must_await or (not may_discard and self._may_return_lazy(node))
+        interest = spawner or sink or lazy
         if interest is False:
             return chained, True
-        spec = HookSpec(fullname, is_method, chained, spawner, sink, must_await)
-        return partial(self._on_call, spec=spec), interest is True
+        name = fullname.rpartition(".")[2]
+        spec = HookSpec(fullname, name, is_method, chained, spawner, sink, must_await, may_discard)
+        return partial(self._on_call, spec), interest is True
 
     def _may_return_lazy(self, node: SymbolNode | None) -> bool | None:
         """Whether calls of ``node`` may give a lazy awaitable (``None``: not known
@@ -140,18 +143,24 @@ class AwaitPlugin(Plugin):
 
     # The hook.
 
-    def _on_call(self, ctx: AnyContext, *, spec: HookSpec) -> Type:
+    def _on_call(self, spec: HookSpec, ctx: AnyContext) -> Type:
         chained = spec.chained
         return_type = chained(ctx) if chained is not None else ctx.default_return_type
         api = ctx.api
         if not isinstance(api, TypeChecker) or not _reported_here(api):
             return return_type
-        if not _is_direct_call(ctx.context, spec.fullname):
+        if not _is_direct_call(ctx.context, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
             # checks ``f``): the call written in the source gets its own hook.
             return return_type
-        check_call = self._check_call or self._load_checks()
-        check_call(ctx, api, spec, return_type, self.config)
+        config = self.config
+        if spec.may_discard:
+            kind = Kind.NONE
+        else:
+            kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
+        if kind is Kind.LAZY or spec.spawner or spec.sink:
+            check_call = self._check_call or self._load_checks()
+            check_call(ctx, api, spec, return_type, kind, config)
         return return_type
 
     def _load_checks(self) -> CheckCall:
@@ -162,22 +171,35 @@ class AwaitPlugin(Plugin):
         return check_call
 
 
-@dataclass(frozen=True)
-class HookSpec:
+class HookSpec(NamedTuple):
     """What was decided about a full name when its hook was created."""
 
     fullname: str
+    #: The last part of ``fullname``: how a direct call spells the callee.
+    name: str
     is_method: bool
     chained: _Hook | None
     spawner: bool
     sink: bool
     #: The callee's definition is listed under ``must_await``.
     must_await: bool = False
+    #: The callee is listed under ``may_discard``.
+    may_discard: bool = False
 
 
 #: Special methods a program calls by name: callable objects, and async context
 #: managers and iterators (``await super().__aenter__()``).
 _CALLED_BY_NAME: Final = frozenset({"__call__", "__aenter__", "__aexit__", "__anext__"})
+
+
+def config_data(config: AwaitConfig) -> str:
+    """What invalidates mypy's cache when it changes: the plugin's version and its
+    settings, as one string (read back for every module of a warm run, where a
+    string costs less than a nested value)."""
+    from mypy_await_plugin import __version__
+
+    settings = json.dumps(config.to_data(), sort_keys=True, separators=(",", ":"))
+    return f"mypy-await-plugin {__version__} {settings}"
 
 
 def _listed(fullname: str, node: SymbolNode | None, names: Collection[str]) -> bool:
@@ -208,19 +230,22 @@ def _never_a_written_call(fullname: str) -> bool:
     )
 
 
-def _is_direct_call(context: Context, fullname: str) -> bool:
-    """Whether ``context`` is a call written as a call of ``fullname``."""
+def _is_direct_call(context: Context, spec: HookSpec) -> bool:
+    """Whether ``context`` is a call written as a call of ``spec.fullname``."""
     if not isinstance(context, CallExpr):
         return False
-    if fullname.endswith(".__call__"):
+    name = spec.name
+    if name == "__call__":
         # A callable object, however it is spelled: ``p()``, ``make()()``.
         return True
     callee = context.callee
     if not isinstance(callee, NameExpr | MemberExpr):
         return False
-    if callee.fullname == fullname or isinstance(callee.node, TypeAlias):
-        return True
-    return callee.name == fullname.rpartition(".")[2]
+    return (
+        callee.name == name
+        or callee.fullname == spec.fullname
+        or isinstance(callee.node, TypeAlias)
+    )
 
 
 def _reported_here(api: TypeChecker) -> bool:

@@ -25,10 +25,9 @@ once per full name, the checks once per call of a name that was accepted.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.nodes import (
     Decorator,
@@ -60,13 +59,14 @@ class Runs(enum.Enum):
     CALLER = "caller"
 
 
-@dataclass(frozen=True)
-class Sink:
+class Sink(NamedTuple):
     """One parameter of one callee that calls its argument and drops the result."""
 
     fullname: str
     param: ParamRef
     runs: Runs = Runs.CALLER
+    #: Found by the generic rule (the parameter's declared type), not listed.
+    generic: bool = False
 
     def matches(self, index: int, name: str | None) -> bool:
         """Whether the formal parameter ``index`` (named ``name``) of a call is this one."""
@@ -160,6 +160,16 @@ TASK_SPAWNERS: Final[Mapping[str, str]] = {
 }
 
 
+_SPAWNER_NAMES: Final = frozenset(TASK_SPAWNERS)
+
+
+@lru_cache(maxsize=8)
+def _last_parts(names: frozenset[str]) -> frozenset[str]:
+    """The method names in a table of full names: most callees are none of them, and
+    are turned away without walking their class's bases (``_match_table``)."""
+    return frozenset(name.rpartition(".")[2] for name in names)
+
+
 @lru_cache(maxsize=8)
 def _sink_table(extra: frozenset[str]) -> Mapping[str, tuple[Sink, ...]]:
     """The built-in sinks plus the config's ``sync_callbacks`` entries.
@@ -177,6 +187,11 @@ def _sink_table(extra: frozenset[str]) -> Mapping[str, tuple[Sink, ...]]:
             continue
         table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
     return table
+
+
+@lru_cache(maxsize=8)
+def _sink_names(extra: frozenset[str]) -> frozenset[str]:
+    return frozenset(_sink_table(extra))
 
 
 # Finding a callee's definition.
@@ -215,8 +230,8 @@ def _defining_class(node: SymbolNode | None) -> TypeInfo | None:
     return info or None  # a function outside a class has a falsy ``FakeInfo``
 
 
-def _match_table(fullname: str, node: SymbolNode | None, table: Container[str]) -> str | None:
-    """The key of ``table`` that calls of ``fullname`` (defined by ``node``) match."""
+def _match_table(fullname: str, node: SymbolNode | None, table: frozenset[str]) -> str | None:
+    """The name in ``table`` that calls of ``fullname`` (defined by ``node``) match."""
     if fullname in table:
         return fullname
     if isinstance(node, TypeInfo):
@@ -226,10 +241,12 @@ def _match_table(fullname: str, node: SymbolNode | None, table: Container[str]) 
             if "__init__" in base.names or "__new__" in base.names:
                 return None  # a constructor of its own
         return None
+    member = fullname.rpartition(".")[2]
+    if member not in _last_parts(table):
+        return None
     owner = _defining_class(node)
     if owner is None:
         return None
-    member = fullname.rpartition(".")[2]
     for base in owner.mro:
         key = f"{base.fullname}.{member}"
         if key in table:
@@ -247,7 +264,7 @@ def is_task_spawner(fullname: str, config: AwaitConfig, node: SymbolNode | None 
 
 def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> str | None:
     """The ``TASK_SPAWNERS`` or ``task_spawners`` entry that ``fullname`` matches."""
-    key = _match_table(fullname, node, TASK_SPAWNERS)
+    key = _match_table(fullname, node, _SPAWNER_NAMES)
     if key is None and config.task_spawners:
         key = _match_table(fullname, node, config.task_spawners)
     return key
@@ -260,7 +277,8 @@ def may_take_callback(fullname: str, node: SymbolNode | None, config: AwaitConfi
     """Whether calls of ``fullname`` (defined by ``node``, if known) need the
     ``async-callback`` check: a listed sink, or a parameter typed as a callable
     returning ``object``. Decided once per name, so keep it cheap and exact."""
-    return bool(callback_params(fullname, node, config))
+    listed = _match_table(fullname, node, _sink_names(config.sync_callbacks))
+    return listed is not None or bool(_object_callback_params(fullname, node))
 
 
 def callback_params(
@@ -268,7 +286,7 @@ def callback_params(
 ) -> tuple[Sink, ...]:
     """The sink parameters of ``fullname``: table entries first, then the generic rule."""
     table = _sink_table(config.sync_callbacks)
-    key = _match_table(fullname, node, table)
+    key = _match_table(fullname, node, _sink_names(config.sync_callbacks))
     listed = table[key] if key is not None else ()
     generic = _object_callback_params(fullname, node)
     return (*listed, *(sink for sink in generic if all(s.param != sink.param for s in listed)))
@@ -289,31 +307,39 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
 
     Not for a callee that never calls it (``NEVER_CALLED``), nor where an overload
     of the callee also takes an async callable at that parameter: such a callee tells
-    the two apart (``inspect.iscoroutinefunction``)."""
-    if _match_table(fullname, node, NEVER_CALLED) is not None:
-        return ()
-    signatures = _declared_signatures(node)
+    the two apart (``inspect.iscoroutinefunction``). Runs once for each callee name in
+    a program, so parameters that are not callables are passed over at once."""
     found: list[Sink] = []
     takes_async: set[ParamRef] = set()
-    for signature, skip in signatures:
-        for position, (name, typ) in enumerate(
-            zip(signature.arg_names[skip:], signature.arg_types[skip:], strict=True)
-        ):
+    for signature, skip in _declared_signatures(node):
+        names = signature.arg_names
+        for position, typ in enumerate(signature.arg_types[skip:]):
+            callables = _callable_members(typ)
+            if not callables:
+                continue
+            name = names[skip + position]
             param: ParamRef = name if name is not None else position
-            if _takes_async_callable(typ):
+            if any(return_may_be_lazy(item.ret_type, ()) for item in callables):
                 takes_async.add(param)
-            elif _is_object_callback(typ) and all(sink.param != param for sink in found):
-                found.append(Sink(fullname, param))
+            elif any(map(_returns_object, callables)) and all(s.param != param for s in found):
+                # A callable returning ``object``, alone or in a union that takes no
+                # async one.
+                found.append(Sink(fullname, param, generic=True))
+    if not found or _match_table(fullname, node, NEVER_CALLED) is not None:
+        return ()
     return tuple(sink for sink in found if sink.param not in takes_async)
 
 
-def _takes_async_callable(typ: Type) -> bool:
+def _callable_members(typ: Type) -> list[CallableType]:
+    """``typ`` if it is a callable type, or the callable members of a union."""
     proper = get_proper_type(typ)
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    return any(
-        isinstance(item, CallableType) and return_may_be_lazy(item.ret_type, ())
-        for item in map(get_proper_type, items)
-    )
+    if isinstance(proper, CallableType):
+        return [proper]
+    if isinstance(proper, UnionType):
+        return [
+            item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
+        ]
+    return []
 
 
 def _declared_signatures(node: SymbolNode | None) -> list[tuple[CallableType, int]]:
@@ -351,21 +377,6 @@ def _callable_items(typ: Type | None) -> list[CallableType]:
     if isinstance(proper, Overloaded):
         return list(proper.items)
     return []
-
-
-def _is_object_callback(typ: Type) -> bool:
-    """A callable returning ``object``, alone or in a union that takes no async one."""
-    proper = get_proper_type(typ)
-    if isinstance(proper, CallableType):
-        return _returns_object(proper)
-    if isinstance(proper, UnionType):
-        callables = [
-            item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
-        ]
-        return any(_returns_object(item) for item in callables) and not any(
-            return_may_be_lazy(item.ret_type, ()) for item in callables
-        )
-    return False
 
 
 def _returns_object(callable_type: CallableType) -> bool:

@@ -3,13 +3,14 @@
 mypy is compiled with mypyc, and its visitor classes cannot be subclassed by
 interpreted code, so the plugin walks trees with one table: for each node class, the
 attributes that hold its children. ``path_to`` finds the chain of nodes from a scope
-down to one expression, skipping statements whose lines cannot contain it.
+down to one expression, skipping nodes whose position cannot contain it: it runs for
+every lazy awaitable a hook sees, the plugin's most frequent walk.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from mypy import nodes
@@ -72,8 +73,12 @@ if hasattr(nodes, "TemplateStrExpr"):  # t-strings; items hold (expr, text, conv
 
 def children(node: Node) -> list[Node]:
     """The direct children of ``node``, in source order."""
+    return _children(node, _CHILDREN.get(type(node), ()))
+
+
+def _children(node: Node, attrs: tuple[str, ...]) -> list[Node]:
     found: list[Node] = []
-    for attr in _CHILDREN.get(type(node), ()):
+    for attr in attrs:
         value = getattr(node, attr, None)
         if isinstance(value, Node):
             found.append(value)
@@ -90,16 +95,31 @@ def _extend(found: list[Node], values: list[object] | tuple[object, ...]) -> Non
             _extend(found, value)
 
 
+def paths_to(root: Node, kinds: tuple[type[Node], ...]) -> Iterator[list[Node]]:
+    """The path from ``root`` down to each node of one of ``kinds`` below it, in
+    source order (a walk of the whole tree: for the rare checks that need one)."""
+    path: list[Node] = []
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        del path[depth:]
+        path.append(node)
+        if isinstance(node, kinds):
+            yield list(path)
+        stack.extend((child, depth + 1) for child in reversed(children(node)))
+
+
 def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:
     """The nodes from a statement of ``scope`` down to ``target`` (both included).
 
-    mypy checks a function with value-restricted TypeVars once per value, on copies of
-    its body, while the scope still names the original function: when ``target`` is
-    not found by identity, a node of the same class at the same position stands in.
+    The first search goes down only through nodes whose span holds the target's
+    start. mypy checks a function with value-restricted TypeVars once per value, on
+    copies of its body, while the scope still names the original function, and a few
+    nodes carry positions mypy made up: when that search fails, a second one looks
+    through every statement whose lines may hold the target, and a node of the same
+    class at the same position stands in for it.
     """
-    return _find(scope, target, lambda node: node is target) or _find(
-        scope, target, lambda node: _same_place(node, target)
-    )
+    return _find(scope, target, loose=False) or _find(scope, target, loose=True)
 
 
 def _same_place(node: Node, target: Node) -> bool:
@@ -112,13 +132,12 @@ def _same_place(node: Node, target: Node) -> bool:
     )
 
 
-def _find(
-    scope: Sequence[Statement], target: Node, matches: Callable[[Node], bool]
-) -> list[Node] | None:
+def _find(scope: Sequence[Statement], target: Node, *, loose: bool) -> list[Node] | None:
     line = target.line
     for stmt in _candidates(scope, line):
-        path = _search(stmt, matches, line)
+        path = _search(stmt, target, line, target.column, loose)
         if path is not None:
+            path.reverse()
             return path
     return None
 
@@ -159,18 +178,45 @@ def _may_contain(node: Node, line: int) -> bool:
     return end is None or end >= line
 
 
-def _search(node: Node, matches: Callable[[Node], bool], line: int) -> list[Node] | None:
-    if matches(node):
+def _may_hold(node: Node, line: int, column: int) -> bool:
+    """Whether the span of ``node`` may include the position ``line``/``column``."""
+    start = node.line
+    if start < 0:
+        return True
+    if (start > line or (start == line and node.column > column)) and not isinstance(
+        node, _DECORATED
+    ):
+        return False
+    end = node.end_line
+    if end is None or end > line:
+        return True
+    if end < line:
+        return False
+    end_column = node.end_column
+    return end_column is None or end_column > column
+
+
+def _search(node: Node, target: Node, line: int, column: int, loose: bool) -> list[Node] | None:
+    """The path from ``target`` up to ``node`` (reversed: it is built on the way back),
+    matching by identity through nodes that may hold ``line``/``column``, or with
+    ``loose`` by ``_same_place`` through statements that may hold ``line``."""
+    if node is target or (loose and _same_place(node, target)):
         return [node]
-    if type(node) is Block:
+    if isinstance(node, Block):
         kids: Sequence[Node] = _candidates(node.body, line)
     else:
-        kids = children(node)
+        attrs = _CHILDREN.get(type(node))
+        if not attrs:
+            return None
+        kids = _children(node, attrs)
     for child in kids:
-        if isinstance(child, _PRUNED) and not _may_contain(child, line):
+        if loose:
+            if isinstance(child, _PRUNED) and not _may_contain(child, line):
+                continue
+        elif not _may_hold(child, line, column):
             continue
-        found = _search(child, matches, line)
+        found = _search(child, target, line, column, loose)
         if found is not None:
-            found.insert(0, node)
+            found.append(node)
             return found
     return None

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy import nodes
 from mypy.nodes import (
@@ -74,8 +73,9 @@ _CONTAINERS: Final = (
 _WRAPPERS: Final = (nodes.CastExpr, nodes.AssertTypeExpr, nodes.TypeApplication)
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
+    """The use of a value."""
+
     use: Use
     #: The expression that carries the value to its use: the target itself, or a
     #: display, comprehension, conditional or ``and``/``or`` around it.
@@ -84,20 +84,27 @@ class Usage:
     decider: Node | None = None
     #: Whether the value sits inside a display or comprehension.
     in_container: bool = False
-    #: The statement the target is part of.
-    statement: Statement | None = None
     call: CallExpr | None = None
     arg_index: int = -1
     name: NameExpr | None = None
-    path: Sequence[Node] = field(default=(), repr=False)
+    path: Sequence[Node] = ()
+
+    @property
+    def statement(self) -> Statement | None:
+        """The statement the target is part of."""
+        for node in reversed(self.path):
+            if isinstance(node, Statement) and not isinstance(node, nodes.Block):
+                return node
+        return None
 
     @property
     def is_bare_statement(self) -> bool:
         """The target is itself the whole expression statement."""
+        statement = self.statement
         return (
             self.use is Use.DROPPED
-            and isinstance(self.statement, nodes.ExpressionStmt)
-            and self.statement.expr is self.carrier
+            and isinstance(statement, nodes.ExpressionStmt)
+            and statement.expr is self.carrier
             and bool(self.path)
             and self.carrier is self.path[-1]
         )
@@ -120,7 +127,11 @@ def find_usage(scope: Sequence[Statement], target: Expression) -> Usage:
 
 def classify_path(path: Sequence[Node]) -> Usage:
     """Decide the use of ``path[-1]`` from the chain of its ancestors."""
-    walk = _Walk(path, path[-1])
+    target = path[-1]
+    if len(path) > 1 and type(path[-2]) is nodes.AwaitExpr:
+        # By far the most common use, decided without the walk below.
+        return Usage(Use.AWAITED, target, path[-2], path=path)
+    walk = _Walk(path, target)
     for depth in range(len(path) - 2, -1, -1):
         parent, child = path[depth], walk.carrier
         binding = _tuple_unpacking(path, depth)
@@ -163,13 +174,15 @@ def classify_path(path: Sequence[Node]) -> Usage:
     return walk.result(Use.OTHER)
 
 
-@dataclass
 class _Walk:
     """The state of a walk up from the target: what carries the value so far."""
 
-    path: Sequence[Node]
-    carrier: Node
-    in_container: bool = False
+    __slots__ = ("carrier", "in_container", "path")
+
+    def __init__(self, path: Sequence[Node], carrier: Node) -> None:
+        self.path = path
+        self.carrier = carrier
+        self.in_container = False
 
     def result(
         self,
@@ -181,15 +194,7 @@ class _Walk:
         name: NameExpr | None = None,
     ) -> Usage:
         return Usage(
-            use,
-            self.carrier,
-            decider,
-            self.in_container,
-            _innermost_statement(self.path),
-            call,
-            arg_index,
-            name,
-            self.path,
+            use, self.carrier, decider, self.in_container, call, arg_index, name, self.path
         )
 
 
@@ -278,10 +283,3 @@ def _tuple_unpacking(path: Sequence[Node], depth: int) -> NameExpr | None:
 
 def _is_text_literal(expr: Expression) -> bool:
     return isinstance(expr, StrExpr | nodes.BytesExpr)
-
-
-def _innermost_statement(path: Sequence[Node]) -> Statement | None:
-    for node in reversed(path):
-        if isinstance(node, Statement) and not isinstance(node, nodes.Block):
-            return node
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -170,7 +171,13 @@ def test_report_config_data_holds_version_and_config(tmp_path: Path) -> None:
     data = AwaitPlugin(options_for(path)).report_config_data(
         ReportConfigContext("pkg", "pkg/__init__.py", is_check=True)
     )
-    assert data == {"version": __version__, "config": EXPECTED.to_data()}
+    version, settings = data.removeprefix("mypy-await-plugin ").split(" ", 1)
+    assert version == __version__
+    assert json.loads(settings) == EXPECTED.to_data()
+    default = AwaitPlugin(options_for(None)).report_config_data(
+        ReportConfigContext("pkg", "pkg/__init__.py", is_check=True)
+    )
+    assert default != data
 
 
 # Supported mypy versions.

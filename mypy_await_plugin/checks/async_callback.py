@@ -6,15 +6,31 @@ drops the result, so an async function passed there only creates a coroutine tha
 never runs. Reported for each argument of a sink parameter whose calls return a lazy
 awaitable: a function or bound method, a ``functools.partial`` of one, a lambda whose
 body is a lazy awaitable, or an object whose ``__call__`` is async.
+
+A parameter found by the generic rule is not a sink when the callee is defined in the
+module being checked and its body keeps what a call of the parameter returns
+(``result = fn()`` and then ``inspect.iscoroutine(result)``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from mypy.lookup import lookup_fully_qualified
-from mypy.nodes import CallExpr, Expression, FuncBase, LambdaExpr, MemberExpr, NameExpr
+from mypy.nodes import (
+    CallExpr,
+    Decorator,
+    Expression,
+    FuncBase,
+    FuncDef,
+    FuncItem,
+    LambdaExpr,
+    MemberExpr,
+    NameExpr,
+    SymbolNode,
+    TypeInfo,
+)
 from mypy.subtypes import find_member
 from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
 
@@ -22,6 +38,8 @@ from mypy_await_plugin.awaitables import is_coroutine, is_lazy, starts_its_own_w
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
+from mypy_await_plugin.syntax import paths_to
+from mypy_await_plugin.usage import Use, classify_path
 
 #: What the note suggests, by where the sink calls its callback.
 NOTES = {
@@ -40,8 +58,7 @@ NOTES = {
 }
 
 
-@dataclass(frozen=True)
-class Passed:
+class Passed(NamedTuple):
     """An argument whose calls return a lazy awaitable, as messages describe it."""
 
     #: ``Async function "shutdown"``, ``Lambda returning "Awaitable[None]"``...
@@ -54,12 +71,13 @@ def check(site: CallSite) -> None:
     """Called for every call whose callee ``sinks.may_take_callback`` accepted."""
     ctx = site.ctx
     lookup = partial(lookup_fully_qualified, modules=site.api.modules)
-    sinks = callback_params(site.fullname, lookup_callee(site.fullname, lookup), site.config)
+    callee = lookup_callee(site.fullname, lookup)
+    sinks = callback_params(site.fullname, callee, site.config)
     if not sinks:
         return
     for index, name in enumerate(ctx.callee_arg_names):
         sink = find_sink(sinks, index, name)
-        if sink is None:
+        if sink is None or (sink.generic and _keeps_result(callee, sink, site)):
             continue
         for arg, typ, kind in zip(
             ctx.args[index], ctx.arg_types[index], ctx.arg_kinds[index], strict=True
@@ -69,6 +87,57 @@ def check(site: CallSite) -> None:
             passed = describe(arg, typ, site)
             if passed is not None:
                 _report(site, sink, index, name, arg, passed)
+
+
+def _keeps_result(callee: SymbolNode | None, sink: Sink, site: CallSite) -> bool:
+    """Whether ``callee``, defined in the module being checked, keeps what a call of
+    the ``sink`` parameter returns: binds, returns, stores or passes it on (printing
+    or testing it loses a coroutine all the same).
+
+    Only the module being checked has its function bodies in every run (a module read
+    from the cache keeps none), so a callee elsewhere keeps the generic rule and the
+    answer is the same cold, cached and in the daemon.
+    """
+    function = _function_def(callee)
+    if function is None or not isinstance(sink.param, str):
+        return False
+    if _module_of(function) != site.api.tree.fullname:
+        return False
+    param = next(
+        (arg.variable for arg in function.arguments if arg.variable.name == sink.param), None
+    )
+    if param is None:
+        return False
+    for stmt in function.body.body:
+        for path in paths_to(stmt, (CallExpr,)):
+            call = path[-1]
+            assert isinstance(call, CallExpr)
+            if not isinstance(call.callee, NameExpr) or call.callee.node is not param:
+                continue
+            if any(isinstance(node, FuncItem) for node in path):
+                continue  # called in a nested function or lambda
+            if classify_path(path).use not in _LOST:
+                return True
+    return False
+
+
+#: Uses of a callback's result in the callee that lose a coroutine all the same.
+_LOST = frozenset({Use.DROPPED, Use.DROPPED_TO_UNDERSCORE, Use.FORMATTED, Use.TESTED})
+
+
+def _function_def(callee: SymbolNode | None) -> FuncDef | None:
+    """The ``def`` a call of ``callee`` runs, when it is a plain one."""
+    if isinstance(callee, TypeInfo):
+        init = callee.get("__init__")
+        callee = init.node if init is not None else None
+    if isinstance(callee, Decorator):
+        callee = callee.func
+    return callee if isinstance(callee, FuncDef) else None
+
+
+def _module_of(function: FuncDef) -> str:
+    info = function.info
+    return info.module_name if info else function.fullname.rpartition(".")[0]
 
 
 def describe(arg: Expression, typ: Type, site: CallSite) -> Passed | None:
