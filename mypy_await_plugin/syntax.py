@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Final
 
 from mypy import nodes
@@ -112,18 +113,74 @@ def paths_to(root: Node, kinds: tuple[type[Node], ...]) -> Iterator[list[Node]]:
 def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:
     """The nodes from a statement of ``scope`` down to ``target`` (both included).
 
-    The first search goes down only through nodes whose span holds the target's
-    start. mypy checks a function with value-restricted TypeVars once per value, on
-    copies of its body, while the scope still names the original function, and a few
-    nodes carry positions mypy made up: when that search fails, a second one looks
-    through every statement whose lines may hold the target, and a node of the same
-    class at the same position stands in for it.
+    The first search goes straight down, at each level into the first node whose span
+    holds the target's start. mypy checks a function with value-restricted TypeVars
+    once per value, on copies of its body, while the scope still names the original
+    function, and a few nodes carry positions mypy made up: when that search fails, a
+    second one looks through every statement whose lines may hold the target, and a
+    node of the same class at the same position stands in for it.
     """
-    return _find(scope, target, loose=False) or _find(scope, target, loose=True)
+    return _descend(scope, target) or _find(scope, target)
+
+
+def _descend(scope: Sequence[Statement], target: Node) -> list[Node] | None:
+    line, column = target.line, target.column
+    path: list[Node] = []
+    kids: Sequence[Node] = _candidates(scope, line)
+    while True:
+        for child in kids:
+            if child is target:
+                path.append(child)
+                return path
+            if _may_hold(child, line, column):
+                break
+        else:
+            return None
+        path.append(child)
+        if isinstance(child, Block):
+            kids = _candidates(child.body, line)
+        else:
+            attrs = _CHILDREN.get(type(child))
+            if not attrs:
+                return None
+            kids = _children(child, attrs)
+
+
+def _find(scope: Sequence[Statement], target: Node) -> list[Node] | None:
+    line = target.line
+    for stmt in _candidates(scope, line):
+        path = _search(stmt, target, line)
+        if path is not None:
+            path.reverse()
+            return path
+    return None
+
+
+def _search(node: Node, target: Node, line: int) -> list[Node] | None:
+    """The path from ``target`` (or a node at its place) up to ``node``, reversed: it is
+    built on the way back. Goes through every child but statements whose lines
+    cannot hold ``line``."""
+    if _same_place(node, target):
+        return [node]
+    if isinstance(node, Block):
+        kids: Sequence[Node] = _candidates(node.body, line)
+    else:
+        attrs = _CHILDREN.get(type(node))
+        if not attrs:
+            return None
+        kids = _children(node, attrs)
+    for child in kids:
+        if isinstance(child, _PRUNED) and not _may_contain(child, line):
+            continue
+        found = _search(child, target, line)
+        if found is not None:
+            found.append(node)
+            return found
+    return None
 
 
 def _same_place(node: Node, target: Node) -> bool:
-    return (
+    return node is target or (
         type(node) is type(target)
         and node.line == target.line
         and node.column == target.column
@@ -132,18 +189,9 @@ def _same_place(node: Node, target: Node) -> bool:
     )
 
 
-def _find(scope: Sequence[Statement], target: Node, *, loose: bool) -> list[Node] | None:
-    line = target.line
-    for stmt in _candidates(scope, line):
-        path = _search(stmt, target, line, target.column, loose)
-        if path is not None:
-            path.reverse()
-            return path
-    return None
-
-
 _DECORATED: Final = (nodes.Decorator, nodes.OverloadedFuncDef)
 _PRUNED: Final = (Statement, Block)
+_LINE: Final = attrgetter("line")
 
 
 def _candidates(stmts: Sequence[Node], line: int) -> Sequence[Node]:
@@ -155,7 +203,7 @@ def _candidates(stmts: Sequence[Node], line: int) -> Sequence[Node]:
     """
     if line < 0 or not stmts:
         return stmts
-    end = bisect_right(stmts, line, key=_line)
+    end = bisect_right(stmts, line, key=_LINE)
     start = end
     while start > 0 and _may_contain(stmts[start - 1], line):
         start -= 1
@@ -163,10 +211,6 @@ def _candidates(stmts: Sequence[Node], line: int) -> Sequence[Node]:
         # Its decorators may start before the line mypy gives the definition.
         end += 1
     return stmts[start:end]
-
-
-def _line(node: Node) -> int:
-    return node.line
 
 
 def _may_contain(node: Node, line: int) -> bool:
@@ -194,29 +238,3 @@ def _may_hold(node: Node, line: int, column: int) -> bool:
         return False
     end_column = node.end_column
     return end_column is None or end_column > column
-
-
-def _search(node: Node, target: Node, line: int, column: int, loose: bool) -> list[Node] | None:
-    """The path from ``target`` up to ``node`` (reversed: it is built on the way back),
-    matching by identity through nodes that may hold ``line``/``column``, or with
-    ``loose`` by ``_same_place`` through statements that may hold ``line``."""
-    if node is target or (loose and _same_place(node, target)):
-        return [node]
-    if isinstance(node, Block):
-        kids: Sequence[Node] = _candidates(node.body, line)
-    else:
-        attrs = _CHILDREN.get(type(node))
-        if not attrs:
-            return None
-        kids = _children(node, attrs)
-    for child in kids:
-        if loose:
-            if isinstance(child, _PRUNED) and not _may_contain(child, line):
-                continue
-        elif not _may_hold(child, line, column):
-            continue
-        found = _search(child, target, line, column, loose)
-        if found is not None:
-            found.append(node)
-            return found
-    return None
