@@ -359,3 +359,78 @@ def test_lost_awaitable_checks_agree_with_python(tmp_path: Path) -> None:
 
 
 _BUG_PREFIXES = {"truthy", "never", "value"}
+
+
+# async-callback: helpers in the module being checked, whose bodies the plugin reads.
+
+_CALLBACK_PROGRAM = """
+import asyncio
+import inspect
+from typing import Callable
+
+
+async def refresh() -> None:
+    pass
+
+
+# Helpers taking a callable returning ``object``: a coroutine is lost inside them,
+# or run there, or handed back.
+
+def fire(fn: Callable[[], object]) -> None:
+    fn()
+
+
+def show(fn: Callable[[], object]) -> None:
+    print("result:", fn())
+
+
+def drive(fn: Callable[[], object]) -> None:
+    result = fn()
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+
+
+def run_it(fn: Callable[[], object]) -> object:
+    return fn()
+
+
+# Scenarios: each passes the async function to one helper.
+
+def callback_fire() -> None:
+    fire(refresh)
+
+
+def callback_show() -> None:
+    show(refresh)
+
+
+def ok_driven() -> None:
+    drive(refresh)
+
+
+def ok_handed_back() -> None:
+    result = run_it(refresh)
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+
+
+callback_fire()
+callback_show()
+ok_driven()
+ok_handed_back()
+"""
+
+#: The scenario that passes the callback to each helper: Python names the helper
+#: (the coroutine is created there), the plugin the call that passed it.
+_PASSED_BY = {
+    "fire": "callback_fire",
+    "show": "callback_show",
+    "drive": "ok_driven",
+    "run_it": "ok_handed_back",
+}
+
+
+def test_async_callback_agrees_with_python(tmp_path: Path) -> None:
+    verdict = judge(tmp_path, _CALLBACK_PROGRAM, {"async-callback"})
+    assert verdict.reported == {_PASSED_BY[name] for name in verdict.lost}, verdict.explain()
+    assert verdict.reported == {"callback_fire", "callback_show"}, verdict.explain()
