@@ -183,7 +183,7 @@ def starts_its_own_work(
     info = definition.info
     if info and info.is_protocol:
         return False
-    module = modules.get(info.module_name if info else definition.fullname.rpartition(".")[0])
+    module = modules.get(module_of(definition))
     if module is not None and module.is_stub:
         return False
     returned = get_proper_type(definition.type.ret_type)
@@ -192,6 +192,12 @@ def starts_its_own_work(
     return any(_is_named(item, "typing.Awaitable") for item in declared) and not any(
         _is_named(item, "typing.Coroutine") for item in declared
     )
+
+
+def module_of(function: FuncDef) -> str:
+    """The full name of the module that defines ``function`` (a method or not)."""
+    info = function.info
+    return info.module_name if info else function.fullname.rpartition(".")[0]
 
 
 def is_coroutine(typ: Type) -> bool:

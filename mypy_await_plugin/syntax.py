@@ -74,12 +74,8 @@ if hasattr(nodes, "TemplateStrExpr"):  # t-strings; items hold (expr, text, conv
 
 def children(node: Node) -> list[Node]:
     """The direct children of ``node``, in source order."""
-    return _children(node, _CHILDREN.get(type(node), ()))
-
-
-def _children(node: Node, attrs: tuple[str, ...]) -> list[Node]:
     found: list[Node] = []
-    for attr in attrs:
+    for attr in _CHILDREN.get(type(node), ()):
         value = getattr(node, attr, None)
         if isinstance(value, Node):
             found.append(value)
@@ -137,13 +133,7 @@ def _descend(scope: Sequence[Statement], target: Node) -> list[Node] | None:
         else:
             return None
         path.append(child)
-        if isinstance(child, Block):
-            kids = _candidates(child.body, line)
-        else:
-            attrs = _CHILDREN.get(type(child))
-            if not attrs:
-                return None
-            kids = _children(child, attrs)
+        kids = _children_near(child, line)
 
 
 def _find(scope: Sequence[Statement], target: Node) -> list[Node] | None:
@@ -162,14 +152,7 @@ def _search(node: Node, target: Node, line: int) -> list[Node] | None:
     cannot hold ``line``."""
     if _same_place(node, target):
         return [node]
-    if isinstance(node, Block):
-        kids: Sequence[Node] = _candidates(node.body, line)
-    else:
-        attrs = _CHILDREN.get(type(node))
-        if not attrs:
-            return None
-        kids = _children(node, attrs)
-    for child in kids:
+    for child in _children_near(node, line):
         if isinstance(child, _PRUNED) and not _may_contain(child, line):
             continue
         found = _search(child, target, line)
@@ -177,6 +160,13 @@ def _search(node: Node, target: Node, line: int) -> list[Node] | None:
             found.append(node)
             return found
     return None
+
+
+def _children_near(node: Node, line: int) -> Sequence[Node]:
+    """The children of ``node``; of a block, only the statements that may hold ``line``."""
+    if isinstance(node, Block):
+        return _candidates(node.body, line)
+    return children(node)
 
 
 def _same_place(node: Node, target: Node) -> bool:

@@ -34,7 +34,7 @@ from mypy.nodes import (
 from mypy.subtypes import find_member
 from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
 
-from mypy_await_plugin.awaitables import is_coroutine, is_lazy, starts_its_own_work
+from mypy_await_plugin.awaitables import is_coroutine, is_lazy, module_of, starts_its_own_work
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
@@ -101,7 +101,7 @@ def _keeps_result(callee: SymbolNode | None, sink: Sink, site: CallSite) -> bool
     function = _function_def(callee)
     if function is None or not isinstance(sink.param, str):
         return False
-    if _module_of(function) != site.api.tree.fullname:
+    if module_of(function) != site.api.tree.fullname:
         return False
     param = next(
         (arg.variable for arg in function.arguments if arg.variable.name == sink.param), None
@@ -133,11 +133,6 @@ def _function_def(callee: SymbolNode | None) -> FuncDef | None:
     if isinstance(callee, Decorator):
         callee = callee.func
     return callee if isinstance(callee, FuncDef) else None
-
-
-def _module_of(function: FuncDef) -> str:
-    info = function.info
-    return info.module_name if info else function.fullname.rpartition(".")[0]
 
 
 def describe(arg: Expression, typ: Type, site: CallSite) -> Passed | None:
