@@ -1,7 +1,8 @@
 """Hook dispatch: which calls get a hook, chaining to mypy's own plugin, config data.
 
 Data flows one way: a call hook fires -> the return type is classified
-(``awaitables``) -> its use is found (``usage``) -> a check decides -> one message.
+(``awaitables``) -> its use is found (``usage``; ``sourcetext`` answers the common
+``await f()`` from the line alone) -> a check decides -> one message.
 
 mypy asks plugins for a hook per full name, first answer wins, and mypy's own
 ``DefaultPlugin`` comes last. This plugin returns a hook only for callees that may
@@ -29,6 +30,7 @@ from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, cal
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
 from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
+from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
@@ -52,6 +54,7 @@ class AwaitPlugin(Plugin):
         self._function_hooks: dict[str, FunctionHook | None] = {}
         self._method_hooks: dict[str, MethodHook | None] = {}
         self._check_call: CheckCall | None = None
+        self._sources = SourceLines()
 
     # Plugin API.
 
@@ -70,6 +73,7 @@ class AwaitPlugin(Plugin):
         # have changed, so hook decisions made so far are stale.
         self._function_hooks.clear()
         self._method_hooks.clear()
+        self._sources.forget(file.path)
         return []
 
     def get_function_hook(self, fullname: str) -> FunctionHook | None:
@@ -158,10 +162,21 @@ class AwaitPlugin(Plugin):
             kind = Kind.NONE
         else:
             kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
+        if kind is Kind.LAZY and not (spec.spawner or spec.sink) and self._awaited(ctx, api):
+            # Most lazy awaitables are awaited on the spot: nothing more to know.
+            return return_type
         if kind is Kind.LAZY or spec.spawner or spec.sink:
             check_call = self._check_call or self._load_checks()
             check_call(ctx, api, spec, return_type, kind, config)
         return return_type
+
+    def _awaited(self, ctx: AnyContext, api: TypeChecker) -> bool:
+        """Whether the source line shows the call awaited (``sourcetext``)."""
+        call = ctx.context
+        if not isinstance(call, CallExpr):
+            return False
+        lines = self._sources.of(api.path)
+        return lines is not None and is_awaited(call, lines)
 
     def _load_checks(self) -> CheckCall:
         """Import the checks when the first call is to be checked (see ``dispatch``)."""

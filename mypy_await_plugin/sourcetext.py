@@ -1,0 +1,124 @@
+"""Whether a call is awaited, read from the source text instead of the syntax tree.
+
+Most lazy awaitables a hook sees are awaited on the spot (``await client.get(url)``),
+and then nothing is to be reported. mypy gives a hook no parent of the call, so the
+general answer (``usage``) walks down from the function's body to the call; for the
+common case the line itself says it: the token before the call is ``await`` and no
+``.``, ``(`` or ``[`` follows it (``await`` binds the whole primary, so
+``await a.b().c()`` awaits ``.c()``, not ``a.b()``).
+
+The text is only trusted when it agrees with the tree: the lines are ASCII (mypy's
+columns count UTF-8 bytes), the callee's first name is where the call starts and a
+``)`` is where it ends. Anything else (parentheses around the call, a backslash, a
+line that is not plain) answers "not known", and the walk decides. So this module can
+only make the plugin faster, never change a finding.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, SuperExpr
+
+#: Bytes that continue a primary after a call: an attribute, a call, an index; and
+#: a line continuation, after which we do not look.
+_TRAILERS: Final = frozenset(b".([\\")
+_NAME_BYTES: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+_BLANK: Final = b" \t"
+#: Lines kept for this many files at most: mypy checks one module at a time (and
+#: the modules of an import cycle in turns), so a few files are all that is reused.
+_FILES_KEPT: Final = 16
+
+
+class SourceLines:
+    """The lines of the files being checked, read once per file, as bytes."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[bytes] | None] = {}
+
+    def forget(self, path: str) -> None:
+        """``path`` was parsed again (a daemon update): its text may have changed."""
+        self._files.pop(path, None)
+
+    def of(self, path: str) -> list[bytes] | None:
+        try:
+            return self._files[path]
+        except KeyError:
+            pass
+        if len(self._files) >= _FILES_KEPT:
+            self._files.clear()
+        lines = self._files[path] = _read_lines(path)
+        return lines
+
+
+def _read_lines(path: str) -> list[bytes] | None:
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:  # a lone carriage return ends a line for Python too
+            return None
+    return data.split(b"\n")
+
+
+def is_awaited(call: CallExpr, lines: list[bytes]) -> bool:
+    """Whether the text shows ``call`` as the operand of ``await`` (``False``: the text
+    says otherwise or is not plain enough to say)."""
+    line, column = call.line, call.column
+    end_line, end_column = call.end_line, call.end_column
+    if end_line is None or end_column is None or not 0 < line <= end_line <= len(lines):
+        return False
+    text = lines[line - 1]
+    if not text.isascii():
+        return False
+    before = text[:column].rstrip(_BLANK)
+    if not before.endswith(b"await") or (len(before) > 5 and before[-6] in _NAME_BYTES):
+        return False
+    first = _first_name(call.callee)
+    if first is None or not text.startswith(first, column):
+        return False
+    end_text = text if end_line == line else lines[end_line - 1]
+    if not end_text.isascii() or end_text[end_column - 1 : end_column] != b")":
+        return False
+    return _ends_primary(lines, end_line, end_text[end_column:])
+
+
+def _first_name(callee: Expression) -> bytes | None:
+    """The name the call's text starts with: ``a`` of ``a.b[0].c``, ``super`` of
+    ``super().f``."""
+    expr = callee
+    while True:
+        if isinstance(expr, NameExpr):
+            return expr.name.encode()
+        if isinstance(expr, MemberExpr):
+            expr = expr.expr
+        elif isinstance(expr, CallExpr):
+            expr = expr.callee
+        elif isinstance(expr, IndexExpr):
+            expr = expr.base
+        elif isinstance(expr, SuperExpr):
+            return b"super"
+        else:
+            return None
+
+
+def _ends_primary(lines: list[bytes], line: int, rest: bytes) -> bool:
+    """Whether no trailer follows the call, which ends ``rest`` before on ``line``.
+
+    Inside brackets the next token may stand on a later line, so after a line end the
+    first code line below must not start with one either (blank lines and comments
+    are passed over)."""
+    while True:
+        rest = rest.lstrip(_BLANK)
+        if rest and rest[0] != ord("#"):
+            return rest[0] not in _TRAILERS
+        if line >= len(lines):
+            return True
+        rest = lines[line]
+        line += 1
+        if rest.lstrip(_BLANK)[:1] in (b"(", b"["):
+            # A statement may start with a bracket; the walk decides.
+            return False

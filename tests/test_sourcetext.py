@@ -1,0 +1,162 @@
+"""The source-text shortcut for awaited calls agrees with the syntax tree.
+
+``sourcetext.is_awaited`` lets a hook skip the walk from the function's body when the
+line shows ``await <call>``. It may say "not known" whenever it likes, but it must
+never call a call awaited that the tree does not await. Every call of the program
+below is checked against the walk (``usage.find_usage``), with both of mypy's
+parsers where the installed mypy has two; the callee's name says what the text
+must answer: ``aw`` awaited, ``nt`` not known, ``ok`` either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy.errors import Errors
+from mypy.nodes import CallExpr, FuncDef, MemberExpr, MypyFile, NameExpr, Node, SuperExpr
+from mypy.options import Options
+from mypy.parse import parse
+
+from mypy_await_plugin.sourcetext import SourceLines, is_awaited
+from mypy_await_plugin.syntax import paths_to
+from mypy_await_plugin.usage import Use, classify_path
+
+PROGRAM = """\
+async def plain(c: bool) -> None:
+    await aw()
+    x = await aw(1, 2)
+    await  aw()
+    await aw(
+        1,
+    )
+    await aw()  # a comment
+    await aw(); await aw()
+    print(await aw(), not await aw())
+    await aw() if c else nt()
+    await (nt())
+    await nt().aw()
+    await self.nt()[0]
+    await nt()(1)
+    await ok()(1)
+
+
+async def continued() -> None:
+    y = [
+        await aw()
+
+    ]
+    z = [
+        await nt()
+        .aw()
+    ]
+    await nt() \\
+        .aw()
+    w = (await nt()  # a comment
+         .aw())
+    v = (await nt()
+
+         .x)
+    await nt()
+    (a, b) = await nt()
+    [c] = nt()
+
+
+class Service:
+    async def close(self) -> None:
+        await super().aw()
+        await self.aw()
+        await self.nt()  # café
+
+
+async def elsewhere(items: list[int]) -> None:
+    return [await aw(i) for i in items]
+    f"{await ok()}"
+    lambda: nt()
+    await_ = nt()
+"""
+
+
+def _parsers() -> list[bool]:
+    # mypy 2 parses with its native parser by default; mypy 1.x has only fastparse.
+    return [True, False] if hasattr(Options(), "native_parser") else [False]
+
+
+def _parse(source: str, native: bool) -> MypyFile:
+    options = Options()
+    if hasattr(options, "native_parser"):
+        options.native_parser = native
+    errors = Errors(options)
+    if native:  # the native parser builds the tree on demand
+        tree = parse(source, "program.py", "program", errors, options, eager=True)
+    else:
+        tree = parse(source, "program.py", "program", errors, options)
+    assert not errors.is_errors(), errors.new_messages()
+    return tree
+
+
+def _calls(tree: MypyFile) -> list[tuple[CallExpr, Use]]:
+    """Every call in a function of ``tree``, with the use the walk finds for it."""
+    found: list[tuple[CallExpr, Use]] = []
+    for defn in tree.defs:
+        functions: list[Node] = [defn]
+        if not isinstance(defn, FuncDef):
+            functions = [path[-1] for path in paths_to(defn, (FuncDef,))]
+        for function in functions:
+            assert isinstance(function, FuncDef)
+            for stmt in function.body.body:
+                for path in paths_to(stmt, (CallExpr,)):
+                    call = path[-1]
+                    assert isinstance(call, CallExpr)
+                    found.append((call, classify_path(path).use))
+    return found
+
+
+def _callee_name(call: CallExpr) -> str:
+    callee = call.callee
+    if isinstance(callee, NameExpr | MemberExpr | SuperExpr):
+        return callee.name
+    return "ok"
+
+
+@pytest.mark.parametrize("native", _parsers())
+def test_text_agrees_with_the_tree(native: bool) -> None:
+    tree = _parse(PROGRAM, native)
+    lines = PROGRAM.encode().split(b"\n")
+    calls = _calls(tree)
+    awaited_by_text = 0
+    for call, use in calls:
+        where = f"line {call.line}: {PROGRAM.splitlines()[call.line - 1].strip()}"
+        text_says = is_awaited(call, lines)
+        if text_says:
+            awaited_by_text += 1
+            assert use is Use.AWAITED, where
+        expected = _callee_name(call)
+        if expected == "aw":
+            assert text_says, where
+        elif expected == "nt":
+            assert not text_says, where
+    assert awaited_by_text >= 20
+
+
+def test_lines_are_read_as_bytes_with_any_line_end(tmp_path: Path) -> None:
+    unix, windows, mac = tmp_path / "unix.py", tmp_path / "windows.py", tmp_path / "mac.py"
+    unix.write_bytes(b"a = 1\nb = 2\n")
+    windows.write_bytes(b"a = 1\r\nb = 2\r\n")
+    mac.write_bytes(b"a = 1\rb = 2\r")
+    sources = SourceLines()
+    assert sources.of(str(unix)) == [b"a = 1", b"b = 2", b""]
+    assert sources.of(str(windows)) == [b"a = 1", b"b = 2", b""]
+    assert sources.of(str(mac)) is None  # not plain enough: the walk decides
+    assert sources.of(str(tmp_path / "missing.py")) is None
+
+
+def test_a_file_parsed_again_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "module.py"
+    path.write_bytes(b"old\n")
+    sources = SourceLines()
+    assert sources.of(str(path)) == [b"old", b""]
+    path.write_bytes(b"new\n")
+    assert sources.of(str(path)) == [b"old", b""]
+    sources.forget(str(path))
+    assert sources.of(str(path)) == [b"new", b""]
