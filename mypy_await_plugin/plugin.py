@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Collection
 from functools import partial
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeGuard
 
 from mypy.checker import TypeChecker
 from mypy.nodes import CallExpr, Context, MemberExpr, MypyFile, NameExpr, SymbolNode, TypeAlias
@@ -29,7 +29,7 @@ from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
+from mypy_await_plugin.sinks import lookup_callee, may_take_callback, spawner_key
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -118,10 +118,10 @@ class AwaitPlugin(Plugin):
         if _never_a_written_call(fullname):
             return chained, True
         config = self.config
-        node = self._node(fullname)
-        spawner = is_task_spawner(fullname, config, node)
+        node = lookup_callee(fullname, self.lookup_fully_qualified)
+        spawner = spawner_key(fullname, node, config) is not None
         sink = may_take_callback(fullname, node, config)
-        must_await = _listed(fullname, node, config.must_await)
+        must_await = bool(config.must_await) and _listed(fullname, node, config.must_await)
         may_discard = fullname in config.may_discard
         lazy = must_await or (not may_discard and self._may_return_lazy(node))
         interest = spawner or sink or lazy
@@ -141,19 +141,19 @@ class AwaitPlugin(Plugin):
         modules = self._modules or NO_MODULES
         return callee_may_return_lazy(node, self.config.must_await, modules)
 
-    def _node(self, fullname: str) -> SymbolNode | None:
-        """The definition of ``fullname``, also of a method the receiver inherits."""
-        return lookup_callee(fullname, self.lookup_fully_qualified)
-
     # The hook.
 
     def _on_call(self, spec: HookSpec, ctx: AnyContext) -> Type:
         chained = spec.chained
         return_type = chained(ctx) if chained is not None else ctx.default_return_type
-        api = ctx.api
-        if not isinstance(api, TypeChecker) or not _reported_here(api):
+        api, call = ctx.api, ctx.context
+        if not isinstance(api, TypeChecker):
             return return_type
-        if not _is_direct_call(ctx.context, spec):
+        errors = api.errors
+        if errors.file in errors.ignored_files:
+            # Nothing in this module is shown (an installed package, a stub).
+            return return_type
+        if not _is_direct_call(call, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
             # checks ``f``): the call written in the source gets its own hook.
             return return_type
@@ -162,21 +162,16 @@ class AwaitPlugin(Plugin):
             kind = Kind.NONE
         else:
             kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
-        if kind is Kind.LAZY and not (spec.spawner or spec.sink) and self._awaited(ctx, api):
-            # Most lazy awaitables are awaited on the spot: nothing more to know.
-            return return_type
+        if kind is Kind.LAZY and not (spec.spawner or spec.sink):
+            # Most lazy awaitables are awaited on the spot, and the line says so
+            # (``sourcetext``): then nothing more is to be known.
+            lines = self._sources[api.path]
+            if lines is not None and is_awaited(call, lines):
+                return return_type
         if kind is Kind.LAZY or spec.spawner or spec.sink:
             check_call = self._check_call or self._load_checks()
             check_call(ctx, api, spec, return_type, kind, config)
         return return_type
-
-    def _awaited(self, ctx: AnyContext, api: TypeChecker) -> bool:
-        """Whether the source line shows the call awaited (``sourcetext``)."""
-        call = ctx.context
-        if not isinstance(call, CallExpr):
-            return False
-        lines = self._sources.of(api.path)
-        return lines is not None and is_awaited(call, lines)
 
     def _load_checks(self) -> CheckCall:
         """Import the checks when the first call is to be checked (see ``dispatch``)."""
@@ -245,7 +240,7 @@ def _never_a_written_call(fullname: str) -> bool:
     )
 
 
-def _is_direct_call(context: Context, spec: HookSpec) -> bool:
+def _is_direct_call(context: Context, spec: HookSpec) -> TypeGuard[CallExpr]:
     """Whether ``context`` is a call written as a call of ``spec.fullname``."""
     if not isinstance(context, CallExpr):
         return False
@@ -261,12 +256,6 @@ def _is_direct_call(context: Context, spec: HookSpec) -> bool:
         or callee.fullname == spec.fullname
         or isinstance(callee.node, TypeAlias)
     )
-
-
-def _reported_here(api: TypeChecker) -> bool:
-    """Whether errors in the module being checked are shown at all."""
-    errors = api.errors
-    return errors.file not in errors.ignored_files
 
 
 __all__ = ["AwaitPlugin", "errorcodes"]

@@ -38,7 +38,15 @@ from mypy.nodes import (
     TypeInfo,
     Var,
 )
-from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    Overloaded,
+    Type,
+    TypeAliasType,
+    UnionType,
+    get_proper_type,
+)
 
 from mypy_await_plugin.awaitables import return_may_be_lazy
 from mypy_await_plugin.config import AwaitConfig
@@ -314,6 +322,8 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     for signature, skip in _declared_signatures(node):
         names = signature.arg_names
         for position, typ in enumerate(signature.arg_types[skip:]):
+            if not isinstance(typ, _MAY_BE_CALLABLE):
+                continue
             callables = _callable_members(typ)
             if not callables:
                 continue
@@ -328,6 +338,11 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     if not found or _match_table(fullname, node, NEVER_CALLED) is not None:
         return ()
     return tuple(sink for sink in found if sink.param not in takes_async)
+
+
+#: The parameter types that may be (or hold) a callable: others are passed over
+#: without expanding anything.
+_MAY_BE_CALLABLE: Final = (CallableType, UnionType, TypeAliasType)
 
 
 def _callable_members(typ: Type) -> list[CallableType]:

@@ -25,29 +25,25 @@ from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, Su
 _TRAILERS: Final = frozenset(b".([\\")
 _NAME_BYTES: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 _BLANK: Final = b" \t"
+_HASH: Final = ord("#")
 #: Lines kept for this many files at most: mypy checks one module at a time (and
 #: the modules of an import cycle in turns), so a few files are all that is reused.
 _FILES_KEPT: Final = 16
 
 
-class SourceLines:
-    """The lines of the files being checked, read once per file, as bytes."""
+class SourceLines(dict[str, "list[bytes] | None"]):
+    """The lines of the files being checked, as bytes, read when first asked for."""
 
-    def __init__(self) -> None:
-        self._files: dict[str, list[bytes] | None] = {}
+    __slots__ = ()
 
     def forget(self, path: str) -> None:
         """``path`` was parsed again (a daemon update): its text may have changed."""
-        self._files.pop(path, None)
+        self.pop(path, None)
 
-    def of(self, path: str) -> list[bytes] | None:
-        try:
-            return self._files[path]
-        except KeyError:
-            pass
-        if len(self._files) >= _FILES_KEPT:
-            self._files.clear()
-        lines = self._files[path] = _read_lines(path)
+    def __missing__(self, path: str) -> list[bytes] | None:
+        if len(self) >= _FILES_KEPT:
+            self.clear()
+        lines = self[path] = _read_lines(path)
         return lines
 
 
@@ -110,15 +106,11 @@ def _ends_primary(lines: list[bytes], line: int, rest: bytes) -> bool:
 
     Inside brackets the next token may stand on a later line, so after a line end the
     first code line below must not start with one either (blank lines and comments
-    are passed over)."""
-    while True:
-        rest = rest.lstrip(_BLANK)
-        if rest and rest[0] != ord("#"):
-            return rest[0] not in _TRAILERS
+    are passed over; a statement that starts with a bracket is left to the walk)."""
+    rest = rest.lstrip(_BLANK)
+    while not rest or rest[0] == _HASH:
         if line >= len(lines):
             return True
-        rest = lines[line]
+        rest = lines[line].lstrip(_BLANK)
         line += 1
-        if rest.lstrip(_BLANK)[:1] in (b"(", b"["):
-            # A statement may start with a bracket; the walk decides.
-            return False
+    return rest[0] not in _TRAILERS

@@ -145,18 +145,18 @@ def test_lines_are_read_as_bytes_with_any_line_end(tmp_path: Path) -> None:
     windows.write_bytes(b"a = 1\r\nb = 2\r\n")
     mac.write_bytes(b"a = 1\rb = 2\r")
     sources = SourceLines()
-    assert sources.of(str(unix)) == [b"a = 1", b"b = 2", b""]
-    assert sources.of(str(windows)) == [b"a = 1", b"b = 2", b""]
-    assert sources.of(str(mac)) is None  # not plain enough: the walk decides
-    assert sources.of(str(tmp_path / "missing.py")) is None
+    assert sources[str(unix)] == [b"a = 1", b"b = 2", b""]
+    assert sources[str(windows)] == [b"a = 1", b"b = 2", b""]
+    assert sources[str(mac)] is None  # not plain enough: the walk decides
+    assert sources[str(tmp_path / "missing.py")] is None
 
 
 def test_a_file_parsed_again_is_read_again(tmp_path: Path) -> None:
     path = tmp_path / "module.py"
     path.write_bytes(b"old\n")
     sources = SourceLines()
-    assert sources.of(str(path)) == [b"old", b""]
+    assert sources[str(path)] == [b"old", b""]
     path.write_bytes(b"new\n")
-    assert sources.of(str(path)) == [b"old", b""]
+    assert sources[str(path)] == [b"old", b""]
     sources.forget(str(path))
-    assert sources.of(str(path)) == [b"new", b""]
+    assert sources[str(path)] == [b"new", b""]
