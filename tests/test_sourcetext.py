@@ -10,6 +10,7 @@ must answer: ``aw`` awaited, ``nt`` not known, ``ok`` either.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ async def elsewhere(items: list[int]) -> None:
 
 
 def _parsers() -> list[bool]:
-    # mypy 2 parses with its native parser by default; mypy 1.x has only fastparse.
-    return [True, False] if hasattr(Options(), "native_parser") else [False]
+    # mypy 2 parses with its native parser by default (and builds the tree on demand:
+    # ``eager``); mypy 1.x checks with fastparse.
+    return [True, False] if "eager" in inspect.signature(parse).parameters else [False]
 
 
 def _parse(source: str, native: bool) -> MypyFile:
