@@ -80,11 +80,7 @@ def classify(typ: Type, must_await: Collection[str] = ()) -> Kind:
 def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) -> Kind:
     """The kind of what a call returns: ``classify``, where a handle returned by a
     callee listed under ``must_await`` (``listed``) counts as lazy."""
-    proper = get_proper_type(typ)
-    if isinstance(proper, Instance):  # most calls: decided here, without ``classify``
-        kind = _classify_instance(proper.type, must_await)
-    else:
-        kind = classify(proper, must_await)
+    kind = classify(typ, must_await)
     return Kind.LAZY if kind is Kind.HANDLE and listed else kind
 
 
@@ -310,6 +306,4 @@ def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
         return True
     if isinstance(proper, UnionType):
         return any(return_may_be_lazy(item, must_await) for item in proper.items)
-    return (
-        isinstance(proper, Instance) and _classify_instance(proper.type, must_await) is Kind.LAZY
-    )
+    return classify(proper, must_await) is Kind.LAZY

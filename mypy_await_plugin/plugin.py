@@ -29,7 +29,7 @@ from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import lookup_callee, may_take_callback, spawner_key
+from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -119,9 +119,9 @@ class AwaitPlugin(Plugin):
             return chained, True
         config = self.config
         node = lookup_callee(fullname, self.lookup_fully_qualified)
-        spawner = spawner_key(fullname, node, config) is not None
+        spawner = is_task_spawner(fullname, config, node)
         sink = may_take_callback(fullname, node, config)
-        must_await = bool(config.must_await) and _listed(fullname, node, config.must_await)
+        must_await = _listed(fullname, node, config.must_await)
         may_discard = fullname in config.may_discard
         lazy = must_await or (not may_discard and self._may_return_lazy(node))
         interest = spawner or sink or lazy
@@ -149,9 +149,7 @@ class AwaitPlugin(Plugin):
         api, call = ctx.api, ctx.context
         if not isinstance(api, TypeChecker):
             return return_type
-        errors = api.errors
-        if errors.file in errors.ignored_files:
-            # Nothing in this module is shown (an installed package, a stub).
+        if not _reported_here(api):
             return return_type
         if not _is_direct_call(call, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
@@ -256,6 +254,13 @@ def _is_direct_call(context: Context, spec: HookSpec) -> TypeGuard[CallExpr]:
         or callee.fullname == spec.fullname
         or isinstance(callee.node, TypeAlias)
     )
+
+
+def _reported_here(api: TypeChecker) -> bool:
+    """Whether errors in the module being checked are shown at all (not in an
+    installed package or a stub)."""
+    errors = api.errors
+    return errors.file not in errors.ignored_files
 
 
 __all__ = ["AwaitPlugin", "errorcodes"]
