@@ -6,6 +6,7 @@ Usage::
     python benchmarks/bench.py --runs 9        # more runs, tighter medians
     python benchmarks/bench.py --quick         # CI smoke: small corpus, one run of each
     python benchmarks/bench.py --profile       # also profile the plugin's hooks
+    python benchmarks/bench.py --instructions  # also count instructions (slow)
 
 Plain mypy (A) and mypy with the plugin (B) run in the same invocation, alternating
 A B A B, with configs that differ only in the ``plugins`` line and separate cache
@@ -15,14 +16,24 @@ directories (and separate daemons). Three scenarios:
 * **warm**: ``mypy`` on a cache the previous run left, nothing changed (the cache is
   primed by one untimed run of each);
 * **daemon**: ``dmypy run`` after a one-line edit of a corpus module (a new module
-  level assignment appended to it), both daemons started and primed beforehand;
-  the edit is undone at the end.
+  level assignment appended to it), both daemons started and primed beforehand
+  with the full check and a first recheck (which does one-time work: plain
+  mypy's first recheck counted 7% more instructions than the next ones); the edit
+  is undone at the end.
+
+A warm run or a recheck takes well under a second, where a busy machine's noise is
+large, so those scenarios run ``SHORT_RUNS`` times as often as ``--runs``.
 
 Wall time is measured around each process, CPU time and peak RSS with ``wait4``;
 for the daemon the peak RSS is the daemon's own high-water mark (``VmHWM``) after
 all rechecks. Reported: median, min and max per variant, the ratio of medians
 B / A, and the median of the per-pair ratios (each B against the A run next to it,
 less sensitive to drift on a busy machine).
+
+``--instructions`` also counts the instructions (valgrind's callgrind) of a cold run
+of each variant for each of ``HASH_SEEDS``, and of ``RECHECKS`` daemon rechecks,
+each daemon running under callgrind with its counters zeroed before each recheck:
+a measure that hardly moves with other work on the machine.
 
 ``--profile`` runs mypy with the plugin in this process under ``cProfile`` (cold)
 and reports the time spent in the plugin's entry points against the whole run.
@@ -46,6 +57,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
@@ -63,6 +75,15 @@ from corpus import (
 )
 
 TARGET: Final = 1.03
+#: How many times as many runs the short scenarios (warm, daemon) take.
+SHORT_RUNS: Final = 5
+#: Daemon rechecks counted under callgrind, per variant.
+RECHECKS: Final = 3
+#: Hash seeds of the counted runs. mypy's order of work and the layout of its
+#: tables follow string hashes, so one seed repeats a count to within 0.01%, while
+#: seeds differ by up to 0.2%: cold runs are counted with each seed, and rechecks
+#: with the first.
+HASH_SEEDS: Final = ("0", "1", "2")
 #: Hand-written notes appended to RESULTS.md: what was changed and what it gained.
 DEFAULT_NOTES: Final = BENCH_DIR / "results-notes.md"
 VARIANTS: Final = ("plain", "plugin")
@@ -100,6 +121,7 @@ class Sample:
 class Scenario:
     name: str
     description: str
+    runs: int
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
     #: Peak RSS per variant when it is not per run (the daemon).
     peak_rss_kib: dict[str, int] = field(default_factory=dict)
@@ -139,6 +161,10 @@ class Bench:
         self.runs = runs
         self.cache_root = WORK_DIR / "cache" / ("bench-quick" if quick else "bench")
 
+    @property
+    def short_runs(self) -> int:
+        return self.runs if self.quick else self.runs * SHORT_RUNS
+
     def config(self, variant: str) -> Path:
         return self.corpus.config(plugin=variant == "plugin", quick=self.quick)
 
@@ -152,18 +178,18 @@ class Bench:
         return result
 
     def cold(self) -> Scenario:
-        scenario = Scenario("cold", "`mypy --no-incremental`")
+        scenario = Scenario("cold", "`mypy --no-incremental`", self.runs)
         for _ in range(self.runs):
             for variant in VARIANTS:
                 scenario.add(variant, self.mypy(variant, "--no-incremental"))
         return scenario
 
     def warm(self) -> Scenario:
-        scenario = Scenario("warm", "`mypy`, warm cache, nothing changed")
+        scenario = Scenario("warm", "`mypy`, warm cache, nothing changed", self.short_runs)
         for variant in VARIANTS:
             shutil.rmtree(self.cache(variant), ignore_errors=True)
             self.mypy(variant)
-        for _ in range(self.runs):
+        for _ in range(self.short_runs):
             for variant in VARIANTS:
                 scenario.add(variant, self.mypy(variant))
         return scenario
@@ -173,16 +199,17 @@ class Bench:
         scenario = Scenario(
             "daemon",
             f"`dmypy run` after a one-line edit of `{EDIT_FILES[self.quick]}`",
+            self.short_runs,
         )
         with _restored(edit_file) as original, self._daemons() as daemons:
             for variant in VARIANTS:
                 daemons[variant]()  # the initial full check, not timed
-            for run in range(self.runs):
-                # A different length each time: mypy's file watcher compares sizes
-                # and modification times, and runs can fall within one tick.
-                edit_file.write_text(original + f"\n_bench_edit = {'1' * (run + 1)}\n")
+            for index, edit in enumerate(_edits(original, 1 + self.short_runs)):
+                edit_file.write_text(edit)
                 for variant in VARIANTS:
-                    scenario.add(variant, daemons[variant]())
+                    result = daemons[variant]()
+                    if index:  # the first recheck does one-time work: not timed
+                        scenario.add(variant, result)
             for variant in VARIANTS:
                 scenario.peak_rss_kib[variant] = _daemon_peak_rss(self._status(variant))
         return scenario
@@ -229,6 +256,14 @@ class Bench:
             return replace(result, cpu_seconds=result.cpu_seconds + daemon_cpu)
 
         return run
+
+
+def _edits(original: str, count: int) -> Iterator[str]:
+    """``count`` one-line edits of a module's text, each a different length: mypy's
+    file watcher compares sizes and modification times, and runs can fall within
+    one tick of the clock."""
+    for run in range(count):
+        yield original + f"\n_bench_edit = {'1' * (run + 1)}\n"
 
 
 def _dmypy(status_file: Path) -> list[str]:
@@ -285,27 +320,145 @@ def _daemon_cpu_seconds(status_file: Path) -> float:
 # Counting instructions.
 
 
-def count_instructions(bench: Bench) -> dict[str, int]:
-    """Instructions executed by one cold run of each variant, under callgrind.
+@dataclass
+class Instructions:
+    #: One cold run of each variant per hash seed.
+    cold: dict[str, list[int]]
+    #: ``RECHECKS`` daemon rechecks of each variant.
+    rechecks: dict[str, list[int]]
+
+
+def count_instructions(bench: Bench) -> dict[str, list[int]]:
+    """Instructions executed by one cold run of each variant per hash seed, under
+    callgrind.
 
     Unlike time, the count hardly moves with other work on the machine, so small
-    ratios can be told apart; valgrind makes a run about 50 times slower.
+    ratios can be told apart; valgrind makes a run about 50 times slower, and the
+    two variants run side by side.
     """
-    counts: dict[str, int] = {}
-    for variant in VARIANTS:
+
+    def count(variant: str, seed: str) -> int:
         command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
+            *_callgrind(Path(os.devnull)),
             *mypy_command(bench.config(variant), bench.cache(variant), "--no-incremental"),
         ]
-        result = run_measured(command, cwd=bench.corpus.directory)
+        result = run_measured(command, cwd=bench.corpus.directory, env=_seeded_env(seed))
         _check_exit(command, result)
         match = re.search(r"refs:\s+([\d,]+)", result.stderr)
         if match is None:
             raise SystemExit(f"no instruction count from callgrind:\n{result.stderr[-2000:]}")
-        counts[variant] = int(match[1].replace(",", ""))
+        return int(match[1].replace(",", ""))
+
+    counts: dict[str, list[int]] = {variant: [] for variant in VARIANTS}
+    with ThreadPoolExecutor(len(VARIANTS)) as pool:
+        for seed in HASH_SEEDS:
+            seeds = [seed] * len(VARIANTS)
+            for variant, found in zip(VARIANTS, pool.map(count, VARIANTS, seeds), strict=True):
+                counts[variant].append(found)
     return counts
+
+
+def count_recheck_instructions(bench: Bench) -> dict[str, list[int]]:
+    """Instructions of ``RECHECKS`` daemon rechecks after a one-line edit, per variant.
+
+    Each daemon runs under callgrind (``dmypy daemon``, in the foreground); its
+    counters are zeroed before a recheck and dumped after it, so a count holds the
+    recheck and the client's request, not the full check that primed the daemon.
+    """
+    edit_file = bench.corpus.directory / EDIT_FILES[bench.quick]
+    counts: dict[str, list[int]] = {variant: [] for variant in VARIANTS}
+    with _restored(edit_file) as original, _counted_daemons(bench) as daemons:
+        with ThreadPoolExecutor(len(VARIANTS)) as pool:
+            list(pool.map(lambda daemon: daemon.run(), daemons))  # the full checks
+        for index, edit in enumerate(_edits(original, 1 + RECHECKS)):
+            edit_file.write_text(edit)
+            for daemon in daemons:
+                count = daemon.counted_run()
+                if index:  # the first recheck does one-time work, as in ``Bench.daemon``
+                    counts[daemon.variant].append(count)
+    return counts
+
+
+class _CountedDaemon:
+    """A dmypy daemon of one variant, running under callgrind."""
+
+    def __init__(self, bench: Bench, variant: str) -> None:
+        self.variant = variant
+        self.status = bench.cache_root / f"dmypy-callgrind-{variant}.json"
+        self.dumps = bench.cache_root / f"callgrind-{variant}"
+        cache = bench.cache(variant)
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(self.dumps, ignore_errors=True)
+        cache.mkdir(parents=True)
+        self.dumps.mkdir(parents=True)
+        self.status.unlink(missing_ok=True)
+        flags = ["--", "--config-file", str(bench.config(variant)), "--cache-dir", str(cache)]
+        self.cwd = bench.corpus.directory
+        self.process = subprocess.Popen(
+            [
+                *_callgrind(self.dumps / "callgrind.out"),
+                *_dmypy(self.status),
+                "daemon",
+                "--timeout",
+                "36000",
+                *flags,
+            ],
+            cwd=self.cwd,
+            env=_seeded_env(HASH_SEEDS[0]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.command = [*_dmypy(self.status), "run", "--timeout", "36000", *flags]
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 600
+        while _daemon_pid(self.status) is None:  # valgrind starts the daemon slowly
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit(f"the {self.variant} daemon under callgrind did not start")
+            time.sleep(0.5)
+        result = run_measured(self.command, cwd=self.cwd)
+        _check_exit(self.command, result)
+
+    def counted_run(self) -> int:
+        pid = str(self.process.pid)
+        subprocess.run(["callgrind_control", "--zero", pid], capture_output=True, check=True)
+        self.run()
+        before = set(self.dumps.iterdir())
+        subprocess.run(["callgrind_control", "--dump", pid], capture_output=True, check=True)
+        (dump,) = set(self.dumps.iterdir()) - before
+        match = re.search(r"^summary:\s+(\d+)", dump.read_text(), re.MULTILINE)
+        dump.unlink()
+        if match is None:
+            raise SystemExit(f"no instruction count in {dump}")
+        return int(match[1])
+
+    def stop(self) -> None:
+        subprocess.run([*_dmypy(self.status), "stop"], capture_output=True, check=False)
+        try:
+            self.process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dumps, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _counted_daemons(bench: Bench) -> Iterator[list[_CountedDaemon]]:
+    daemons: list[_CountedDaemon] = []
+    try:
+        for variant in VARIANTS:
+            daemons.append(_CountedDaemon(bench, variant))
+        yield daemons
+    finally:
+        for daemon in daemons:
+            daemon.stop()
+
+
+def _callgrind(out_file: Path) -> list[str]:
+    return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"]
+
+
+def _seeded_env(seed: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONHASHSEED": seed}
 
 
 # Profiling.
@@ -395,7 +548,7 @@ def machine() -> dict[str, str]:
 def to_markdown(
     bench: Bench,
     scenarios: Sequence[Scenario],
-    instructions: dict[str, int] | None,
+    instructions: Instructions | None,
     profile: Profile | None,
     notes: str,
 ) -> str:
@@ -413,7 +566,9 @@ def to_markdown(
         f"Corpus: {', '.join(pins)}: {lines} lines of Python, checked with"
         " `check_untyped_defs` and `ignore_missing_imports`"
         " (`benchmarks/requirements-corpus.txt`).",
-        f"{bench.runs} run(s) of each variant per scenario, alternating plain, plugin.",
+        "Runs of each variant per scenario: "
+        + ", ".join(f"{scenario.name} {scenario.runs}" for scenario in scenarios)
+        + "; alternating plain, plugin.",
         "",
         "| machine | |",
         "| --- | --- |",
@@ -449,11 +604,29 @@ def to_markdown(
         " paired ratio) and for peak memory.",
     ]
     if instructions is not None:
-        plain, plugin = instructions["plain"], instructions["plugin"]
+        cold, rechecks = instructions.cold, instructions.rechecks
+        cold_ratios = [b / a for a, b in zip(cold["plain"], cold["plugin"], strict=True)]
+        recheck = {variant: statistics.median(rechecks[variant]) for variant in VARIANTS}
+        seeds = ", ".join(HASH_SEEDS)
         out += [
             "",
-            "Instructions executed by one cold run (`--instructions`, valgrind callgrind):"
-            f" plain {plain:,}, plugin {plugin:,}, ratio {plugin / plain:.3f}.",
+            "Instructions executed (`--instructions`: valgrind's callgrind), plugin / plain:",
+            "",
+            "| measure | plain | plugin | ratio | target |",
+            "| --- | --- | --- | --- | --- |",
+            *(
+                _instruction_row(f"one cold run, `PYTHONHASHSEED={seed}`", plain, plugin)
+                for seed, plain, plugin in zip(
+                    HASH_SEEDS, cold["plain"], cold["plugin"], strict=True
+                )
+            ),
+            f"| one cold run, median over seeds {seeds} | | | {statistics.median(cold_ratios):.3f}"
+            f" | {'met' if statistics.median(cold_ratios) <= TARGET else 'MISSED'} |",
+            _instruction_row(
+                f"a daemon recheck, median of {RECHECKS} (`PYTHONHASHSEED={HASH_SEEDS[0]}`)",
+                recheck["plain"],
+                recheck["plugin"],
+            ),
         ]
     if profile is not None:
         share = profile.plugin_seconds / profile.total_seconds
@@ -474,6 +647,14 @@ def to_markdown(
     if notes:
         out += ["", notes.strip()]
     return "\n".join(out) + "\n"
+
+
+def _instruction_row(measure: str, plain: float, plugin: float) -> str:
+    ratio = plugin / plain
+    return (
+        f"| {measure} | {plain:,.0f} | {plugin:,.0f} | {ratio:.3f}"
+        f" | {'met' if ratio <= TARGET else 'MISSED'} |"
+    )
 
 
 def _spread(values: Sequence[float]) -> str:
@@ -521,8 +702,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenarios.append(run_scenario())
     instructions = None
     if args.instructions:
-        print("instructions: one cold run of each under callgrind ...", flush=True)
-        instructions = count_instructions(bench)
+        print(
+            f"instructions: a cold run of each per seed ({len(HASH_SEEDS)}) under callgrind ...",
+            flush=True,
+        )
+        cold = count_instructions(bench)
+        print(f"instructions: {RECHECKS} daemon rechecks of each under callgrind ...")
+        instructions = Instructions(cold, count_recheck_instructions(bench))
     profile = profile_plugin(corpus, quick=args.quick) if args.profile else None
     notes_file: Path | None = args.notes
     if notes_file is None and not args.quick and DEFAULT_NOTES.exists():

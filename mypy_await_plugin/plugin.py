@@ -146,29 +146,29 @@ class AwaitPlugin(Plugin):
     def _on_call(self, spec: HookSpec, ctx: AnyContext) -> Type:
         chained = spec.chained
         return_type = chained(ctx) if chained is not None else ctx.default_return_type
-        api, call = ctx.api, ctx.context
-        if not isinstance(api, TypeChecker):
-            return return_type
-        if not _reported_here(api):
-            return return_type
-        if not _is_direct_call(call, spec):
-            # mypy re-checks a call on another's behalf (``functools.partial(f)()``
-            # checks ``f``): the call written in the source gets its own hook.
-            return return_type
         config = self.config
         if spec.may_discard:
             kind = Kind.NONE
         else:
             kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
-        if kind is Kind.LAZY and not (spec.spawner or spec.sink):
+        watched = spec.spawner or spec.sink
+        if kind is not Kind.LAZY and not watched:
+            return return_type
+        api, call = ctx.api, ctx.context
+        if not isinstance(api, TypeChecker) or not _reported_here(api):
+            return return_type
+        if not _is_direct_call(call, spec):
+            # mypy re-checks a call on another's behalf (``functools.partial(f)()``
+            # checks ``f``): the call written in the source gets its own hook.
+            return return_type
+        if not watched:
             # Most lazy awaitables are awaited on the spot, and the line says so
             # (``sourcetext``): then nothing more is to be known.
             lines = self._sources[api.path]
             if lines is not None and is_awaited(call, lines):
                 return return_type
-        if kind is Kind.LAZY or spec.spawner or spec.sink:
-            check_call = self._check_call or self._load_checks()
-            check_call(ctx, api, spec, return_type, kind, config)
+        check_call = self._check_call or self._load_checks()
+        check_call(ctx, api, spec, return_type, kind, config)
         return return_type
 
     def _load_checks(self) -> CheckCall:

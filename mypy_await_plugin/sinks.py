@@ -319,7 +319,8 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     a program, so parameters that are not callables are passed over at once."""
     found: list[Sink] = []
     takes_async: set[ParamRef] = set()
-    for signature, skip in _declared_signatures(node):
+    signatures, skip = _declared_signatures(node)
+    for signature in signatures:
         names = signature.arg_names
         for position, typ in enumerate(signature.arg_types[skip:]):
             if not isinstance(typ, _MAY_BE_CALLABLE):
@@ -357,24 +358,22 @@ def _callable_members(typ: Type) -> list[CallableType]:
     return []
 
 
-def _declared_signatures(node: SymbolNode | None) -> list[tuple[CallableType, int]]:
-    """Each declared signature of ``node``, with how many leading parameters a call
+def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], int]:
+    """Each declared signature of ``node``, and how many leading parameters a call
     does not pass (``self``/``cls``)."""
     if isinstance(node, TypeInfo):
         return _constructor_signatures(node)
-    typ: Type | None
     if isinstance(node, FuncDef | OverloadedFuncDef):
-        typ, bound = node.type, bool(node.info) and not node.is_static
-    elif isinstance(node, Decorator):
-        typ, bound = node.var.type, bool(node.func.info) and not node.func.is_static
-    elif isinstance(node, Var):
-        typ, bound = node.type, False
-    else:
-        return []
-    return [(item, int(bound)) for item in _callable_items(typ)]
+        return _callable_items(node.type), int(bool(node.info) and not node.is_static)
+    if isinstance(node, Decorator):
+        func = node.func
+        return _callable_items(node.var.type), int(bool(func.info) and not func.is_static)
+    if isinstance(node, Var):
+        return _callable_items(node.type), 0
+    return [], 0
 
 
-def _constructor_signatures(info: TypeInfo) -> list[tuple[CallableType, int]]:
+def _constructor_signatures(info: TypeInfo) -> tuple[list[CallableType], int]:
     for method in ("__init__", "__new__"):
         symbol = info.get(method)
         if symbol is None:
@@ -382,7 +381,7 @@ def _constructor_signatures(info: TypeInfo) -> list[tuple[CallableType, int]]:
         owner = _defining_class(symbol.node)
         if owner is not None and owner.fullname != "builtins.object":
             return _declared_signatures(symbol.node)
-    return []
+    return [], 0
 
 
 def _callable_items(typ: Type | None) -> list[CallableType]:
