@@ -698,7 +698,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios: list[Scenario] = []
     for name in args.scenarios.split(","):
         run_scenario: Callable[[], Scenario] = getattr(bench, name.strip())
-        print(f"{name}: {runs} run(s) of each ...", flush=True)
+        print(f"{name} ...", flush=True)
         scenarios.append(run_scenario())
     instructions = None
     if args.instructions:

@@ -362,7 +362,7 @@ def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], i
     """Each declared signature of ``node``, and how many leading parameters a call
     does not pass (``self``/``cls``)."""
     if isinstance(node, TypeInfo):
-        return _constructor_signatures(node)
+        node = constructor_of(node)
     if isinstance(node, FuncDef | OverloadedFuncDef):
         return _callable_items(node.type), int(bool(node.info) and not node.is_static)
     if isinstance(node, Decorator):
@@ -373,15 +373,17 @@ def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], i
     return [], 0
 
 
-def _constructor_signatures(info: TypeInfo) -> tuple[list[CallableType], int]:
+def constructor_of(info: TypeInfo) -> SymbolNode | None:
+    """What a call of the class ``info`` passes its arguments to: its ``__init__``, or
+    else its ``__new__``, where one is defined below ``object``."""
     for method in ("__init__", "__new__"):
         symbol = info.get(method)
         if symbol is None:
             continue
         owner = _defining_class(symbol.node)
         if owner is not None and owner.fullname != "builtins.object":
-            return _declared_signatures(symbol.node)
-    return [], 0
+            return symbol.node
+    return None
 
 
 def _callable_items(typ: Type | None) -> list[CallableType]:

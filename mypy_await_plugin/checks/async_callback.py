@@ -37,7 +37,14 @@ from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get
 from mypy_await_plugin.awaitables import is_coroutine, is_lazy, module_of, starts_its_own_work
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
-from mypy_await_plugin.sinks import Runs, Sink, callback_params, find_sink, lookup_callee
+from mypy_await_plugin.sinks import (
+    Runs,
+    Sink,
+    callback_params,
+    constructor_of,
+    find_sink,
+    lookup_callee,
+)
 from mypy_await_plugin.syntax import paths_to
 from mypy_await_plugin.usage import Use, classify_path
 
@@ -128,8 +135,7 @@ _LOST = frozenset({Use.DROPPED, Use.DROPPED_TO_UNDERSCORE, Use.FORMATTED, Use.TE
 def _function_def(callee: SymbolNode | None) -> FuncDef | None:
     """The ``def`` a call of ``callee`` runs, when it is a plain one."""
     if isinstance(callee, TypeInfo):
-        init = callee.get("__init__")
-        callee = init.node if init is not None else None
+        callee = constructor_of(callee)
     if isinstance(callee, Decorator):
         callee = callee.func
     return callee if isinstance(callee, FuncDef) else None
