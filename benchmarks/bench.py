@@ -171,6 +171,16 @@ class Bench:
     def cache(self, variant: str) -> Path:
         return self.cache_root / variant
 
+    def fresh_cache(self, variant: str) -> None:
+        """Empty the variant's cache directory."""
+        shutil.rmtree(self.cache(variant), ignore_errors=True)
+        self.cache(variant).mkdir(parents=True)
+
+    def daemon_flags(self, variant: str) -> list[str]:
+        """The mypy options a variant's daemon is started and run with."""
+        config, cache = str(self.config(variant)), str(self.cache(variant))
+        return ["--", "--config-file", config, "--cache-dir", cache]
+
     def mypy(self, variant: str, *flags: str) -> RunResult:
         command = mypy_command(self.config(variant), self.cache(variant), *flags)
         result = run_measured(command, cwd=self.corpus.directory)
@@ -187,7 +197,7 @@ class Bench:
     def warm(self) -> Scenario:
         scenario = Scenario("warm", "`mypy`, warm cache, nothing changed", self.short_runs)
         for variant in VARIANTS:
-            shutil.rmtree(self.cache(variant), ignore_errors=True)
+            self.fresh_cache(variant)
             self.mypy(variant)
         for _ in range(self.short_runs):
             for variant in VARIANTS:
@@ -221,8 +231,7 @@ class Bench:
     def _daemons(self) -> Iterator[dict[str, Callable[[], RunResult]]]:
         runners: dict[str, Callable[[], RunResult]] = {}
         for variant in VARIANTS:
-            shutil.rmtree(self.cache(variant), ignore_errors=True)
-            self.cache(variant).mkdir(parents=True)
+            self.fresh_cache(variant)
             runners[variant] = self._daemon_runner(variant)
         try:
             yield runners
@@ -233,17 +242,8 @@ class Bench:
                 )
 
     def _daemon_runner(self, variant: str) -> Callable[[], RunResult]:
-        command = [
-            *_dmypy(self._status(variant)),
-            "run",
-            "--timeout",
-            "3600",
-            "--",
-            "--config-file",
-            str(self.config(variant)),
-            "--cache-dir",
-            str(self.cache(variant)),
-        ]
+        command = [*_dmypy(self._status(variant)), "run", "--timeout", "3600"]
+        command += self.daemon_flags(variant)
 
         status_file = self._status(variant)
 
@@ -386,13 +386,11 @@ class _CountedDaemon:
         self.variant = variant
         self.status = bench.cache_root / f"dmypy-callgrind-{variant}.json"
         self.dumps = bench.cache_root / f"callgrind-{variant}"
-        cache = bench.cache(variant)
-        shutil.rmtree(cache, ignore_errors=True)
+        bench.fresh_cache(variant)
         shutil.rmtree(self.dumps, ignore_errors=True)
-        cache.mkdir(parents=True)
         self.dumps.mkdir(parents=True)
         self.status.unlink(missing_ok=True)
-        flags = ["--", "--config-file", str(bench.config(variant)), "--cache-dir", str(cache)]
+        flags = bench.daemon_flags(variant)
         self.cwd = bench.corpus.directory
         self.process = subprocess.Popen(
             [
