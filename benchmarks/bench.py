@@ -91,8 +91,9 @@ VARIANTS: Final = ("plain", "plugin")
 EDIT_FILES: Final = {False: "aiohttp/client.py", True: "starlette/routing.py"}
 #: Plugin functions whose cumulative profile time is the plugin's cost.
 ENTRY_POINTS: Final = (
-    "get_function_hook",
-    "get_method_hook",
+    # ``get_function_hook``/``get_method_hook`` are the decision tables' own
+    # lookup, which runs no Python code until a name is decided here.
+    "__missing__",
     "get_function_signature_hook",
     "get_method_signature_hook",
     "get_attribute_hook",

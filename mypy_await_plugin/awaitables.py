@@ -264,9 +264,9 @@ def _call_gives_plain(
     if isinstance(callee, AnyType):
         return True
     if isinstance(callee, CallableType):
-        return not return_may_be_lazy(callee.ret_type, must_await)
+        return not call_may_give_lazy(callee.ret_type, must_await)
     if isinstance(callee, Overloaded):
-        return not any(return_may_be_lazy(item.ret_type, must_await) for item in callee.items)
+        return not any(call_may_give_lazy(item.ret_type, must_await) for item in callee.items)
     if isinstance(callee, Instance):
         call = callee.type.get("__call__")
         return call is not None and callee_may_return_lazy(call.node, must_await, modules) is False
@@ -278,9 +278,9 @@ def _signature_may_return_lazy(
 ) -> bool:
     proper = get_proper_type(typ)
     if isinstance(proper, CallableType):
-        return return_may_be_lazy(proper.ret_type, must_await)
+        return call_may_give_lazy(proper.ret_type, must_await)
     if isinstance(proper, Overloaded):
-        return any(return_may_be_lazy(item.ret_type, must_await) for item in proper.items)
+        return any(call_may_give_lazy(item.ret_type, must_await) for item in proper.items)
     if isinstance(proper, Instance):
         # A callable object: look at its ``__call__``.
         call = proper.type.get("__call__")
@@ -307,3 +307,16 @@ def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
     if isinstance(proper, UnionType):
         return any(return_may_be_lazy(item, must_await) for item in proper.items)
     return classify(proper, must_await) is Kind.LAZY
+
+
+def call_may_give_lazy(ret_type: Type, must_await: Collection[str]) -> bool:
+    """Whether a call of a callable declared to return ``ret_type`` may give a lazy
+    awaitable: ``return_may_be_lazy``, except that a union with an ``Any`` member
+    stays such a union at every call, and is never lazy (``getattr(obj, name,
+    default)`` returns ``Any | T``)."""
+    proper = get_proper_type(ret_type)
+    if isinstance(proper, UnionType) and any(
+        isinstance(get_proper_type(item), AnyType) for item in proper.items
+    ):
+        return False
+    return return_may_be_lazy(proper, must_await)
