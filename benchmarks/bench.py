@@ -243,10 +243,9 @@ class Bench:
                 )
 
     def _daemon_runner(self, variant: str) -> Callable[[], RunResult]:
-        command = [*_dmypy(self._status(variant)), "run", "--timeout", "3600"]
-        command += self.daemon_flags(variant)
-
         status_file = self._status(variant)
+        command = [*_dmypy(status_file), "run", "--timeout", "3600"]
+        command += self.daemon_flags(variant)
 
         def run() -> RunResult:
             before = _daemon_cpu_seconds(status_file)

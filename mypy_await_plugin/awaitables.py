@@ -263,10 +263,8 @@ def _call_gives_plain(
         return False
     if isinstance(callee, AnyType):
         return True
-    if isinstance(callee, CallableType):
-        return not call_may_give_lazy(callee.ret_type, must_await)
-    if isinstance(callee, Overloaded):
-        return not any(call_may_give_lazy(item.ret_type, must_await) for item in callee.items)
+    if isinstance(callee, CallableType | Overloaded):
+        return not _signature_items_may_give_lazy(callee, must_await)
     if isinstance(callee, Instance):
         call = callee.type.get("__call__")
         return call is not None and callee_may_return_lazy(call.node, must_await, modules) is False
@@ -277,10 +275,8 @@ def _signature_may_return_lazy(
     typ: Type, must_await: Collection[str], modules: Mapping[str, MypyFile]
 ) -> bool:
     proper = get_proper_type(typ)
-    if isinstance(proper, CallableType):
-        return call_may_give_lazy(proper.ret_type, must_await)
-    if isinstance(proper, Overloaded):
-        return any(call_may_give_lazy(item.ret_type, must_await) for item in proper.items)
+    if isinstance(proper, CallableType | Overloaded):
+        return _signature_items_may_give_lazy(proper, must_await)
     if isinstance(proper, Instance):
         # A callable object: look at its ``__call__``.
         call = proper.type.get("__call__")
@@ -292,6 +288,14 @@ def _signature_may_return_lazy(
         return False
     # Any, a union of callables, or something we do not model: let the hook decide.
     return not isinstance(proper, NoneType)
+
+
+def _signature_items_may_give_lazy(
+    signature: CallableType | Overloaded, must_await: Collection[str]
+) -> bool:
+    """Whether a call of ``signature`` (or of one of its overloads) may give a lazy awaitable."""
+    items = signature.items if isinstance(signature, Overloaded) else [signature]
+    return any(call_may_give_lazy(item.ret_type, must_await) for item in items)
 
 
 def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
