@@ -80,7 +80,11 @@ def classify(typ: Type, must_await: Collection[str] = ()) -> Kind:
 def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) -> Kind:
     """The kind of what a call returns: ``classify``, where a handle returned by a
     callee listed under ``must_await`` (``listed``) counts as lazy."""
-    kind = classify(typ, must_await)
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):  # most calls: classified without another frame
+        kind = _classify_instance(proper.type, must_await)
+    else:
+        kind = classify(proper, must_await)
     return Kind.LAZY if kind is Kind.HANDLE and listed else kind
 
 
@@ -294,23 +298,39 @@ def _signature_items_may_give_lazy(
     signature: CallableType | Overloaded, must_await: Collection[str]
 ) -> bool:
     """Whether a call of ``signature`` (or of one of its overloads) may give a lazy awaitable."""
-    items = signature.items if isinstance(signature, Overloaded) else [signature]
-    return any(call_may_give_lazy(item.ret_type, must_await) for item in items)
+    if isinstance(signature, CallableType):
+        return call_may_give_lazy(signature.ret_type, must_await)
+    return any(call_may_give_lazy(item.ret_type, must_await) for item in signature.items)
 
 
 def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
     """Whether a declared return type may turn into a lazy awaitable at a call site."""
     proper = get_proper_type(typ)
+    if isinstance(proper, Instance):  # the common case, first
+        return _classify_instance(proper.type, must_await) is Kind.LAZY
     if isinstance(proper, TypeVarType):
         # Generic returns (``def first(xs: list[T]) -> T``) become whatever the
         # caller passes in; a TypeVar restricted to values (``AnyStr``) becomes one
         # of them.
         if proper.values:
             return any(return_may_be_lazy(value, must_await) for value in proper.values)
-        return True
+        return not _bound_to_callables(proper.upper_bound)
     if isinstance(proper, UnionType):
         return any(return_may_be_lazy(item, must_await) for item in proper.items)
     return classify(proper, must_await) is Kind.LAZY
+
+
+def _bound_to_callables(bound: Type) -> bool:
+    """Whether a TypeVar's bound admits only callables and classes, never an
+    awaitable: decorators' ``F = TypeVar("F", bound=Callable[..., Any])`` and class
+    decorators' ``bound=type``, applied to every function and class they mark."""
+    proper = get_proper_type(bound)
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    return all(map(_is_callable_or_class, map(get_proper_type, items)))
+
+
+def _is_callable_or_class(typ: ProperType) -> bool:
+    return isinstance(typ, CallableType | Overloaded | TypeType) or _is_named(typ, "builtins.type")
 
 
 def call_may_give_lazy(ret_type: Type, must_await: Collection[str]) -> bool:

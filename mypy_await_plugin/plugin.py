@@ -29,7 +29,7 @@ from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import is_task_spawner, lookup_callee, may_take_callback
+from mypy_await_plugin.sinks import listed_roles, lookup_callee, takes_object_callback
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -112,8 +112,8 @@ class AwaitPlugin(Plugin):
             return chained, True
         config = self.config
         node = lookup_callee(fullname, self.lookup_fully_qualified)
-        spawner = is_task_spawner(fullname, config, node)
-        sink = may_take_callback(fullname, node, config)
+        spawner, listed_sink = listed_roles(fullname, node, config)
+        sink = listed_sink or takes_object_callback(fullname, node)
         must_await = _listed(fullname, node, config.must_await)
         may_discard = fullname in config.may_discard
         lazy = must_await or (not may_discard and self._may_return_lazy(node))
@@ -224,6 +224,8 @@ def config_data(config: AwaitConfig) -> str:
 def _listed(fullname: str, node: SymbolNode | None, names: Collection[str]) -> bool:
     """Whether the callee is in ``names``: by the name it is called by, or (for an
     inherited method) by the name of its definition."""
+    if not names:  # most configurations list nothing
+        return False
     return fullname in names or (node is not None and node.fullname in names)
 
 
@@ -239,6 +241,8 @@ def _never_a_written_call(fullname: str) -> bool:
     """
     if fullname.startswith("<"):
         return True
+    if "__" not in fullname:  # most names, answered without splitting them
+        return False
     # Operators on a callable type arrive as ``__eq__ of object``.
     name = fullname.rpartition(".")[2].partition(" ")[0]
     return (

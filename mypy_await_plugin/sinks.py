@@ -262,6 +262,26 @@ def _match_table(fullname: str, node: SymbolNode | None, table: frozenset[str]) 
     return None
 
 
+def listed_roles(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> tuple[bool, bool]:
+    """Whether calls of ``fullname`` (defined by ``node``) match a task spawner entry,
+    and a sink entry; most callees are in neither table, and are turned away by their
+    method name alone."""
+    if not isinstance(node, TypeInfo):
+        listed = _listed_members(config.task_spawners, config.sync_callbacks)
+        if fullname.rpartition(".")[2] not in listed:
+            return False, False
+    spawner = spawner_key(fullname, node, config) is not None
+    sink = _match_table(fullname, node, _sink_names(config.sync_callbacks)) is not None
+    return spawner, sink
+
+
+@lru_cache(maxsize=8)
+def _listed_members(spawners: frozenset[str], sinks: frozenset[str]) -> frozenset[str]:
+    """The last parts of every name in the spawner and sink tables, the config's
+    entries included."""
+    return _last_parts(_SPAWNER_NAMES | spawners | _sink_names(sinks))
+
+
 # Task spawners.
 
 
@@ -286,7 +306,12 @@ def may_take_callback(fullname: str, node: SymbolNode | None, config: AwaitConfi
     ``async-callback`` check: a listed sink, or a parameter typed as a callable
     returning ``object``. Decided once per name, so keep it cheap and exact."""
     listed = _match_table(fullname, node, _sink_names(config.sync_callbacks))
-    return listed is not None or bool(_object_callback_params(fullname, node))
+    return listed is not None or takes_object_callback(fullname, node)
+
+
+def takes_object_callback(fullname: str, node: SymbolNode | None) -> bool:
+    """Whether the generic rule finds a sink parameter in ``node``'s signature."""
+    return bool(_object_callback_params(fullname, node))
 
 
 def callback_params(
@@ -321,9 +346,12 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     takes_async: set[ParamRef] = set()
     signatures, skip = _declared_signatures(node)
     for signature in signatures:
+        arg_types = signature.arg_types
+        if _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)):
+            continue  # no parameter that may be a callable, seen without a loop
         names = signature.arg_names
-        for position, typ in enumerate(signature.arg_types[skip:]):
-            if not isinstance(typ, _MAY_BE_CALLABLE):
+        for position, typ in enumerate(arg_types[skip:]):
+            if type(typ) not in _MAY_BE_CALLABLE:
                 continue
             callables = _callable_members(typ)
             if not callables:
@@ -342,8 +370,8 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
 
 
 #: The parameter types that may be (or hold) a callable: others are passed over
-#: without expanding anything.
-_MAY_BE_CALLABLE: Final = (CallableType, UnionType, TypeAliasType)
+#: without expanding anything (mypy's type classes have no subclasses).
+_MAY_BE_CALLABLE: Final = frozenset({CallableType, UnionType, TypeAliasType})
 
 
 def _callable_members(typ: Type) -> list[CallableType]:
@@ -351,11 +379,16 @@ def _callable_members(typ: Type) -> list[CallableType]:
     proper = get_proper_type(typ)
     if isinstance(proper, CallableType):
         return [proper]
-    if isinstance(proper, UnionType):
+    if isinstance(proper, UnionType) and not _CALLABLE_TYPES.isdisjoint(map(type, proper.items)):
+        # Most unions (``X | None``) hold no callable: turned away without a list.
         return [
             item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
         ]
     return []
+
+
+#: The types a union member may be and stand for a callable.
+_CALLABLE_TYPES: Final = frozenset({CallableType, TypeAliasType})
 
 
 def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 import pytest
 from mypy import build
@@ -28,6 +29,7 @@ from mypy_await_plugin.sinks import (
     callback_params,
     find_sink,
     is_task_spawner,
+    listed_roles,
     lookup_callee,
     may_take_callback,
     parse_sink,
@@ -226,3 +228,41 @@ def test_task_spawners_from_config(node: Lookup) -> None:
     config = AwaitConfig(task_spawners=frozenset({"prog.Bus.subscribe"}))
     assert is_task_spawner("prog.LocalBus.subscribe", config, node("prog.LocalBus.subscribe"))
     assert not is_task_spawner("prog.Bus.publish", config, node("prog.Bus.publish"))
+
+
+_CONFIGS: Final = (
+    AwaitConfig(),
+    AwaitConfig(task_spawners=frozenset({"prog.Bus.subscribe"})),
+    AwaitConfig(sync_callbacks=frozenset({"prog.Bus.subscribe:handler", "prog.run_any:0"})),
+)
+
+
+@pytest.mark.parametrize("config", _CONFIGS)
+@pytest.mark.parametrize(
+    "fullname",
+    [
+        "threading.Thread",
+        "prog.Worker",
+        "prog.OwnInit",
+        "asyncio.unix_events._UnixSelectorEventLoop.call_later",
+        "asyncio.unix_events._UnixSelectorEventLoop.create_task",
+        "_asyncio.Task.add_done_callback",
+        "prog.MyLoop.create_task",
+        "prog.LocalBus.subscribe",
+        "prog.Bus.publish",
+        "prog.run_any",
+        "prog.on_change",
+        "asyncio.taskgroups.TaskGroup.create_task",
+        "builtins.print",
+        "prog.no_such_function",
+    ],
+)
+def test_listed_roles_agree_with_the_tables(
+    fullname: str, config: AwaitConfig, node: Lookup
+) -> None:
+    # ``listed_roles`` turns most names away by their last part; it must give the
+    # answer matching each table would.
+    definition = node(fullname)
+    listed_sink = any(not sink.generic for sink in callback_params(fullname, definition, config))
+    expected = (is_task_spawner(fullname, config, definition), listed_sink)
+    assert listed_roles(fullname, definition, config) == expected
