@@ -301,16 +301,10 @@ def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> 
 # Callback sinks.
 
 
-def may_take_callback(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> bool:
-    """Whether calls of ``fullname`` (defined by ``node``, if known) need the
-    ``async-callback`` check: a listed sink, or a parameter typed as a callable
-    returning ``object``. Decided once per name, so keep it cheap and exact."""
-    listed = _match_table(fullname, node, _sink_names(config.sync_callbacks))
-    return listed is not None or takes_object_callback(fullname, node)
-
-
 def takes_object_callback(fullname: str, node: SymbolNode | None) -> bool:
-    """Whether the generic rule finds a sink parameter in ``node``'s signature."""
+    """Whether the generic rule finds a sink parameter in ``node``'s signature: with
+    ``listed_roles``, what decides that calls of ``fullname`` need the
+    ``async-callback`` check. Decided once per name, so keep it cheap and exact."""
     return bool(_object_callback_params(fullname, node))
 
 

@@ -31,8 +31,8 @@ from mypy_await_plugin.sinks import (
     is_task_spawner,
     listed_roles,
     lookup_callee,
-    may_take_callback,
     parse_sink,
+    takes_object_callback,
 )
 
 PROGRAM = """
@@ -196,7 +196,9 @@ def test_generic_rule(fullname: str, expected: list[ParamRef], node: Lookup) -> 
     ],
 )
 def test_names_that_cannot_matter_get_no_callback_hook(fullname: str, node: Lookup) -> None:
-    assert not may_take_callback(fullname, node(fullname), AwaitConfig())
+    definition = node(fullname)
+    _, listed_sink = listed_roles(fullname, definition, AwaitConfig())
+    assert not listed_sink and not takes_object_callback(fullname, definition)
 
 
 def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:

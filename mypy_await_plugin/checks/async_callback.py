@@ -75,7 +75,8 @@ class Passed(NamedTuple):
 
 
 def check(site: CallSite) -> None:
-    """Called for every call whose callee ``sinks.may_take_callback`` accepted."""
+    """Called for every call of a listed sink or of a callee the generic rule accepts
+    (``sinks.listed_roles``, ``sinks.takes_object_callback``)."""
     ctx = site.ctx
     lookup = partial(lookup_fully_qualified, modules=site.api.modules)
     callee = lookup_callee(site.fullname, lookup)
