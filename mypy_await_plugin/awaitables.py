@@ -81,7 +81,7 @@ def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) ->
     """The kind of what a call returns: ``classify``, where a handle returned by a
     callee listed under ``must_await`` (``listed``) counts as lazy."""
     proper = get_proper_type(typ)
-    if isinstance(proper, Instance):  # most calls: classified without another frame
+    if isinstance(proper, Instance):  # once per hooked call: saves a frame on most
         kind = _classify_instance(proper.type, must_await)
     else:
         kind = classify(proper, must_await)
@@ -190,9 +190,7 @@ def starts_its_own_work(
     module = modules.get(module_of(definition))
     if module is not None and module.is_stub:
         return False
-    returned = get_proper_type(definition.type.ret_type)
-    items = returned.items if isinstance(returned, UnionType) else [returned]
-    declared = [get_proper_type(item) for item in items]
+    declared = _members(definition.type.ret_type)
     return any(_is_named(item, "typing.Awaitable") for item in declared) and not any(
         _is_named(item, "typing.Coroutine") for item in declared
     )
@@ -208,6 +206,13 @@ def is_coroutine(typ: Type) -> bool:
     """Whether ``typ`` is exactly ``Coroutine[...]``: what mypy's own
     ``unused-coroutine`` reports, and what an ``async def`` call gives."""
     return _is_named(get_proper_type(typ), "typing.Coroutine")
+
+
+def _members(typ: Type) -> list[ProperType]:
+    """The members of ``typ`` if it is a union, else ``typ`` alone, as proper types."""
+    proper = get_proper_type(typ)
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    return [get_proper_type(item) for item in items]
 
 
 def _is_named(typ: ProperType, fullname: str) -> bool:
@@ -306,8 +311,6 @@ def _signature_items_may_give_lazy(
 def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
     """Whether a declared return type may turn into a lazy awaitable at a call site."""
     proper = get_proper_type(typ)
-    if isinstance(proper, Instance):  # the common case, first
-        return _classify_instance(proper.type, must_await) is Kind.LAZY
     if isinstance(proper, TypeVarType):
         # Generic returns (``def first(xs: list[T]) -> T``) become whatever the
         # caller passes in; a TypeVar restricted to values (``AnyStr``) becomes one
@@ -324,9 +327,7 @@ def _bound_to_callables(bound: Type) -> bool:
     """Whether a TypeVar's bound admits only callables and classes, never an
     awaitable: decorators' ``F = TypeVar("F", bound=Callable[..., Any])`` and class
     decorators' ``bound=type``, applied to every function and class they mark."""
-    proper = get_proper_type(bound)
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    return all(map(_is_callable_or_class, map(get_proper_type, items)))
+    return all(map(_is_callable_or_class, _members(bound)))
 
 
 def _is_callable_or_class(typ: ProperType) -> bool:

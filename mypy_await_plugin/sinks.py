@@ -285,11 +285,6 @@ def _listed_members(spawners: frozenset[str], sinks: frozenset[str]) -> frozense
 # Task spawners.
 
 
-def is_task_spawner(fullname: str, config: AwaitConfig, node: SymbolNode | None = None) -> bool:
-    """Whether calls of ``fullname`` (defined by ``node``, if known) spawn a task."""
-    return spawner_key(fullname, node, config) is not None
-
-
 def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> str | None:
     """The ``TASK_SPAWNERS`` or ``task_spawners`` entry that ``fullname`` matches."""
     key = _match_table(fullname, node, _SPAWNER_NAMES)
@@ -363,9 +358,12 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     return tuple(sink for sink in found if sink.param not in takes_async)
 
 
+#: The types a union member may be and stand for a callable (mypy's type classes
+#: have no subclasses, so these are compared by identity).
+_CALLABLE_TYPES: Final = frozenset({CallableType, TypeAliasType})
 #: The parameter types that may be (or hold) a callable: others are passed over
-#: without expanding anything (mypy's type classes have no subclasses).
-_MAY_BE_CALLABLE: Final = frozenset({CallableType, UnionType, TypeAliasType})
+#: without expanding anything.
+_MAY_BE_CALLABLE: Final = _CALLABLE_TYPES | {UnionType}
 
 
 def _callable_members(typ: Type) -> list[CallableType]:
@@ -379,10 +377,6 @@ def _callable_members(typ: Type) -> list[CallableType]:
             item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
         ]
     return []
-
-
-#: The types a union member may be and stand for a callable.
-_CALLABLE_TYPES: Final = frozenset({CallableType, TypeAliasType})
 
 
 def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], int]:

@@ -28,10 +28,10 @@ from mypy_await_plugin.sinks import (
     Sink,
     callback_params,
     find_sink,
-    is_task_spawner,
     listed_roles,
     lookup_callee,
     parse_sink,
+    spawner_key,
     takes_object_callback,
 )
 
@@ -223,13 +223,14 @@ def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:
     ],
 )
 def test_task_spawners(fullname: str, expected: bool, node: Lookup) -> None:
-    assert is_task_spawner(fullname, AwaitConfig(), node(fullname)) is expected
+    spawner, _ = listed_roles(fullname, node(fullname), AwaitConfig())
+    assert spawner is expected
 
 
 def test_task_spawners_from_config(node: Lookup) -> None:
     config = AwaitConfig(task_spawners=frozenset({"prog.Bus.subscribe"}))
-    assert is_task_spawner("prog.LocalBus.subscribe", config, node("prog.LocalBus.subscribe"))
-    assert not is_task_spawner("prog.Bus.publish", config, node("prog.Bus.publish"))
+    assert listed_roles("prog.LocalBus.subscribe", node("prog.LocalBus.subscribe"), config)[0]
+    assert not listed_roles("prog.Bus.publish", node("prog.Bus.publish"), config)[0]
 
 
 _CONFIGS: Final = (
@@ -266,5 +267,6 @@ def test_listed_roles_agree_with_the_tables(
     # answer matching each table would.
     definition = node(fullname)
     listed_sink = any(not sink.generic for sink in callback_params(fullname, definition, config))
-    expected = (is_task_spawner(fullname, config, definition), listed_sink)
+    spawner = spawner_key(fullname, definition, config) is not None
+    expected = (spawner, listed_sink)
     assert listed_roles(fullname, definition, config) == expected
