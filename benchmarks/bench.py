@@ -30,10 +30,13 @@ all rechecks. Reported: median, min and max per variant, the ratio of medians
 B / A, and the median of the per-pair ratios (each B against the A run next to it,
 less sensitive to drift on a busy machine).
 
-``--instructions`` also counts the instructions (valgrind's callgrind) of a cold run
-of each variant for each of ``COUNTED_SETUPS``, and of ``RECHECKS`` daemon rechecks,
-each daemon running under callgrind with its counters zeroed before each recheck:
-a measure that hardly moves with other work on the machine.
+``--instructions`` also runs a cold run of each variant for each of
+``COUNTED_SETUPS`` under valgrind's cachegrind, which counts the instructions and
+simulates the machine's caches, and ``RECHECKS`` daemon rechecks under callgrind,
+each daemon with its counters zeroed before each recheck. Reported: instructions,
+and for the cold runs the cycles estimated from the simulated caches
+(``Counts.cycles``): measures that hardly move with other work on the machine, the
+second one also weighing what a run costs in cache misses.
 
 ``--profile`` runs mypy with the plugin in this process under ``cProfile`` (cold)
 and reports the time spent in the plugin's entry points against the whole run.
@@ -60,7 +63,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from corpus import (
     BENCH_DIR,
@@ -91,6 +94,10 @@ RECHECKS: Final = 3
 COUNTED_SETUPS: Final = (("0", 0), ("1", 1536), ("2", 3072))
 #: The variable that carries the padding.
 PADDING_VARIABLE: Final = "MYPY_AWAIT_BENCH_PADDING"
+#: The cost of one access, in cycles, by where it is served: the first-level
+#: caches, the last-level cache, memory. Itamar Turner-Trauring's estimate
+#: ("Consistent benchmarking in CI", pythonspeed.com), as iai-callgrind computes it.
+CYCLES_PER_ACCESS: Final = (1, 5, 35)
 #: Hand-written notes appended to RESULTS.md: what was changed and what it gained.
 DEFAULT_NOTES: Final = BENCH_DIR / "results-notes.md"
 VARIANTS: Final = ("plain", "plugin")
@@ -327,36 +334,56 @@ def _daemon_cpu_seconds(status_file: Path) -> float:
 # Counting instructions.
 
 
+class Counts(NamedTuple):
+    """What cachegrind counted in one run."""
+
+    instructions: int
+    data_accesses: int
+    #: Accesses that missed a first-level cache (cachegrind's "LL refs").
+    first_level_misses: int
+    last_level_misses: int
+
+    @property
+    def cycles(self) -> int:
+        """Estimated cycles: each access weighted by where it was served."""
+        accesses = self.instructions + self.data_accesses
+        first, last, memory = CYCLES_PER_ACCESS
+        return (
+            first * (accesses - self.first_level_misses)
+            + last * (self.first_level_misses - self.last_level_misses)
+            + memory * self.last_level_misses
+        )
+
+
 @dataclass
 class Instructions:
     #: One cold run of each variant per setup (``COUNTED_SETUPS``).
-    cold: dict[str, list[int]]
+    cold: dict[str, list[Counts]]
     #: ``RECHECKS`` daemon rechecks of each variant.
     rechecks: dict[str, list[int]]
 
 
-def count_instructions(bench: Bench) -> dict[str, list[int]]:
-    """Instructions executed by one cold run of each variant per setup, under
-    callgrind.
+def count_instructions(bench: Bench) -> dict[str, list[Counts]]:
+    """What one cold run of each variant per setup executes, under cachegrind with
+    the machine's caches simulated.
 
-    Unlike time, the count hardly moves with other work on the machine, so small
-    ratios can be told apart; valgrind makes a run about 50 times slower, and the
-    two variants run side by side.
+    Unlike time, the counts hardly move with other work on the machine, so small
+    ratios can be told apart; valgrind makes a run about 80 times slower, and the
+    two variants run side by side. Instructions alone miss what the plugin costs in
+    cache misses: its Python code and the mypy objects it reads are cold when a
+    hook runs. The estimated cycles weigh them in.
     """
 
-    def count(variant: str, setup: tuple[str, int]) -> int:
+    def count(variant: str, setup: tuple[str, int]) -> Counts:
         command = [
-            *_callgrind(Path(os.devnull)),
+            *_cachegrind(),
             *mypy_command(bench.config(variant), bench.cache(variant), "--no-incremental"),
         ]
         result = run_measured(command, cwd=bench.corpus.directory, env=_counted_env(*setup))
         _check_exit(command, result)
-        match = re.search(r"refs:\s+([\d,]+)", result.stderr)
-        if match is None:
-            raise SystemExit(f"no instruction count from callgrind:\n{result.stderr[-2000:]}")
-        return int(match[1].replace(",", ""))
+        return _parse_cachegrind(result.stderr)
 
-    counts: dict[str, list[int]] = {variant: [] for variant in VARIANTS}
+    counts: dict[str, list[Counts]] = {variant: [] for variant in VARIANTS}
     with ThreadPoolExecutor(len(VARIANTS)) as pool:
         for setup in COUNTED_SETUPS:
             setups = [setup] * len(VARIANTS)
@@ -460,6 +487,23 @@ def _counted_daemons(bench: Bench) -> Iterator[list[_CountedDaemon]]:
 
 def _callgrind(out_file: Path) -> list[str]:
     return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"]
+
+
+def _cachegrind() -> list[str]:
+    # The caches simulated are the machine's own, as cachegrind detects them.
+    out_file = f"--cachegrind-out-file={os.devnull}"
+    return ["valgrind", "--tool=cachegrind", "--cache-sim=yes", out_file]
+
+
+def _parse_cachegrind(stderr: str) -> Counts:
+    """The totals cachegrind prints when the run ends."""
+    found = []
+    for label in ("I   refs", "D   refs", "LL refs", "LL misses"):
+        match = re.search(rf"{label}:\s+([\d,]+)", stderr)
+        if match is None:
+            raise SystemExit(f"no {label!r} from cachegrind:\n{stderr[-2000:]}")
+        found.append(int(match[1].replace(",", "")))
+    return Counts(*found)
 
 
 def _counted_env(seed: str, padding: int) -> dict[str, str]:
@@ -613,30 +657,7 @@ def to_markdown(
         " paired ratio) and for peak memory.",
     ]
     if instructions is not None:
-        cold, rechecks = instructions.cold, instructions.rechecks
-        cold_ratios = [b / a for a, b in zip(cold["plain"], cold["plugin"], strict=True)]
-        recheck = {variant: statistics.median(rechecks[variant]) for variant in VARIANTS}
-        out += [
-            "",
-            "Instructions executed (`--instructions`: valgrind's callgrind), plugin / plain:",
-            "",
-            "| measure | plain | plugin | ratio | target |",
-            "| --- | --- | --- | --- | --- |",
-            *(
-                _instruction_row(f"one cold run, {_setup_name(*setup)}", plain, plugin)
-                for setup, plain, plugin in zip(
-                    COUNTED_SETUPS, cold["plain"], cold["plugin"], strict=True
-                )
-            ),
-            f"| one cold run, median over the {len(COUNTED_SETUPS)} setups above | | |"
-            f" {statistics.median(cold_ratios):.4f}"
-            f" | {'met' if statistics.median(cold_ratios) <= TARGET else 'MISSED'} |",
-            _instruction_row(
-                f"a daemon recheck, median of {RECHECKS} ({_setup_name(*COUNTED_SETUPS[0])})",
-                recheck["plain"],
-                recheck["plugin"],
-            ),
-        ]
+        out += ["", *_instruction_table(instructions)]
     if profile is not None:
         share = profile.plugin_seconds / profile.total_seconds
         out += [
@@ -658,12 +679,61 @@ def to_markdown(
     return "\n".join(out) + "\n"
 
 
-def _instruction_row(measure: str, plain: float, plugin: float) -> str:
+def _instruction_table(instructions: Instructions) -> list[str]:
+    cold, rechecks = instructions.cold, instructions.rechecks
+    pairs = list(zip(cold["plain"], cold["plugin"], strict=True))
+    instruction_ratios = [b.instructions / a.instructions for a, b in pairs]
+    cycle_ratios = [b.cycles / a.cycles for a, b in pairs]
+    recheck = {variant: statistics.median(rechecks[variant]) for variant in VARIANTS}
+    first, last, memory = CYCLES_PER_ACCESS
+    return [
+        "Instructions executed, plugin / plain (`--instructions`: cold runs under"
+        " valgrind's cachegrind, rechecks under callgrind), and the cycles estimated"
+        " from cachegrind's simulation of this machine's caches: each access costs"
+        f" {first} if a first-level cache serves it, {last} if the last-level cache"
+        f" does and {memory} if memory does (Itamar Turner-Trauring's estimate). A"
+        " target counts as met only when both ratios are within it.",
+        "",
+        "| measure | plain instructions | plugin instructions | ratio"
+        " | estimated cycles ratio | target |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            _instruction_row(
+                f"one cold run, {_setup_name(*setup)}",
+                plain.instructions,
+                plugin.instructions,
+                plugin.cycles / plain.cycles,
+            )
+            for setup, (plain, plugin) in zip(COUNTED_SETUPS, pairs, strict=True)
+        ),
+        _median_row(
+            f"one cold run, median over the {len(COUNTED_SETUPS)} setups above",
+            statistics.median(instruction_ratios),
+            statistics.median(cycle_ratios),
+        ),
+        _instruction_row(
+            f"a daemon recheck, median of {RECHECKS} ({_setup_name(*COUNTED_SETUPS[0])})",
+            recheck["plain"],
+            recheck["plugin"],
+        ),
+    ]
+
+
+def _instruction_row(
+    measure: str, plain: float, plugin: float, cycles: float | None = None
+) -> str:
     ratio = plugin / plain
-    return (
-        f"| {measure} | {plain:,.0f} | {plugin:,.0f} | {ratio:.4f}"
-        f" | {'met' if ratio <= TARGET else 'MISSED'} |"
-    )
+    return f"| {measure} | {plain:,.0f} | {plugin:,.0f} |" + _ratio_cells(ratio, cycles)
+
+
+def _median_row(measure: str, ratio: float, cycles: float) -> str:
+    return f"| {measure} | | |" + _ratio_cells(ratio, cycles)
+
+
+def _ratio_cells(ratio: float, cycles: float | None) -> str:
+    met = ratio <= TARGET and (cycles is None or cycles <= TARGET)
+    cycles_cell = f"{cycles:.4f}" if cycles is not None else "(not simulated)"
+    return f" {ratio:.4f} | {cycles_cell} | {'met' if met else 'MISSED'} |"
 
 
 def _spread(values: Sequence[float]) -> str:
@@ -691,7 +761,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--instructions",
         action="store_true",
-        help="also count instructions of one cold run of each under valgrind (slow)",
+        help="also count instructions and estimate cycles under valgrind (slow)",
     )
     parser.add_argument("--output", type=Path, help="the markdown file to write")
     parser.add_argument(
@@ -713,7 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.instructions:
         print(
             f"instructions: a cold run of each per setup ({len(COUNTED_SETUPS)})"
-            " under callgrind ...",
+            " under cachegrind ...",
             flush=True,
         )
         cold = count_instructions(bench)

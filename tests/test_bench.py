@@ -1,0 +1,80 @@
+"""The benchmark reads cachegrind's totals and judges the target from both ratios.
+
+CI runs ``bench.py --quick``, which counts nothing under valgrind (a counted run
+takes minutes); this checks the part of ``--instructions`` that reads and reports,
+on the summary cachegrind printed for a cold run of the benchmark corpus.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+
+import bench
+
+SUMMARY = """\
+==24727== I   refs:      29,701,196,411
+==24727== I1  misses:       669,078,285
+==24727== LLi misses:            89,615
+==24727== I1  miss rate:           2.25%
+==24727== LLi miss rate:           0.00%
+==24727==
+==24727== D   refs:      13,883,780,371  (9,511,925,753 rd   + 4,371,854,618 wr)
+==24727== D1  misses:       259,250,929  (  231,736,846 rd   +    27,514,083 wr)
+==24727== LLd misses:         4,030,668  (      177,600 rd   +     3,853,068 wr)
+==24727== D1  miss rate:            1.9% (          2.4%     +           0.6%  )
+==24727== LLd miss rate:            0.0% (          0.0%     +           0.1%  )
+==24727==
+==24727== LL refs:          928,329,214  (  900,815,131 rd   +    27,514,083 wr)
+==24727== LL misses:          4,120,283  (      267,215 rd   +     3,853,068 wr)
+==24727== LL miss rate:             0.0% (          0.0%     +           0.1%  )
+"""
+
+
+def test_totals_are_read_from_the_summary() -> None:
+    counts = bench._parse_cachegrind(SUMMARY)
+    assert counts == bench.Counts(29_701_196_411, 13_883_780_371, 928_329_214, 4_120_283)
+
+
+def test_a_summary_without_cache_simulation_is_refused() -> None:
+    with pytest.raises(SystemExit, match="D   refs"):
+        bench._parse_cachegrind("==1== I   refs:      29,701,196,411\n")
+
+
+def test_cycles_weigh_each_access_by_where_it_is_served() -> None:
+    # 100 accesses: 90 served by a first-level cache, 8 by the last level, 2 by memory.
+    counts = bench.Counts(instructions=60, data_accesses=40, first_level_misses=10,
+                          last_level_misses=2)  # fmt: skip
+    assert counts.cycles == 90 * 1 + 8 * 5 + 2 * 35
+
+
+def _instructions(plugin_instructions: int, plugin_misses: int) -> bench.Instructions:
+    plain = bench.Counts(1_000_000, 500_000, 10_000, 100)
+    plugin = bench.Counts(plugin_instructions, 500_000, plugin_misses, 100)
+    cold = {"plain": [plain] * 3, "plugin": [plugin] * 3}
+    return bench.Instructions(cold, {"plain": [1000] * 3, "plugin": [1010] * 3})
+
+
+def _median_row(table: list[str]) -> str:
+    return next(row for row in table if row.startswith("| one cold run, median"))
+
+
+def test_the_target_is_met_when_both_ratios_are_within_it() -> None:
+    row = _median_row(bench._instruction_table(_instructions(1_020_000, 10_100)))
+    assert row.endswith("| 1.0200 | 1.0132 | met |")
+
+
+def test_cache_misses_alone_can_miss_the_target() -> None:
+    # 2% more instructions, but five times the misses of plain mypy.
+    row = _median_row(bench._instruction_table(_instructions(1_020_000, 50_000)))
+    assert row.endswith("| 1.0200 | 1.1167 | MISSED |")
+
+
+def test_a_recheck_is_judged_by_its_instructions() -> None:
+    table = bench._instruction_table(_instructions(1_020_000, 10_100))
+    recheck = next(row for row in table if row.startswith("| a daemon recheck"))
+    assert recheck.endswith("| 1.0100 | (not simulated) | met |")
