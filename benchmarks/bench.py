@@ -30,13 +30,13 @@ all rechecks. Reported: median, min and max per variant, the ratio of medians
 B / A, and the median of the per-pair ratios (each B against the A run next to it,
 less sensitive to drift on a busy machine).
 
-``--instructions`` also runs a cold run of each variant for each of
-``COUNTED_SETUPS`` under valgrind's cachegrind, which counts the instructions and
-simulates the machine's caches, and ``RECHECKS`` daemon rechecks under callgrind,
-each daemon with its counters zeroed before each recheck. Reported: instructions,
-and for the cold runs the cycles estimated from the simulated caches
-(``Counts.cycles``): measures that hardly move with other work on the machine, the
-second one also weighing what a run costs in cache misses.
+``--instructions`` also runs each scenario under valgrind, which counts the
+instructions and simulates the machine's caches: a cold run of each variant for each
+of ``COUNTED_SETUPS`` and ``COUNTED_RUNS`` warm runs under cachegrind, and
+``COUNTED_RUNS`` daemon rechecks with each daemon under callgrind, its counters
+zeroed before each recheck. Reported: instructions, and the cycles estimated from
+the simulated caches (``Counts.cycles``): measures that hardly move with other work
+on the machine, the second one also weighing what a run costs in cache misses.
 
 ``--profile`` runs mypy with the plugin in this process under ``cProfile`` (cold)
 and reports the time spent in the plugin's entry points against the whole run.
@@ -80,8 +80,8 @@ from corpus import (
 TARGET: Final = 1.03
 #: How many times as many runs the short scenarios (warm, daemon) take.
 SHORT_RUNS: Final = 5
-#: Daemon rechecks counted under callgrind, per variant.
-RECHECKS: Final = 3
+#: Warm runs and daemon rechecks counted under valgrind, per variant.
+COUNTED_RUNS: Final = 3
 #: The setups of the counted cold runs: a hash seed, and how many bytes of padding
 #: the environment gets. A count repeats to within 0.01% in one setup, and moves by
 #: up to 0.2% between setups: mypy's order of work and the layout of its tables
@@ -359,8 +359,10 @@ class Counts(NamedTuple):
 class Instructions:
     #: One cold run of each variant per setup (``COUNTED_SETUPS``).
     cold: dict[str, list[Counts]]
-    #: ``RECHECKS`` daemon rechecks of each variant.
-    rechecks: dict[str, list[int]]
+    #: ``COUNTED_RUNS`` warm runs of each variant.
+    warm: dict[str, list[Counts]]
+    #: ``COUNTED_RUNS`` daemon rechecks of each variant.
+    rechecks: dict[str, list[Counts]]
 
 
 def count_instructions(bench: Bench) -> dict[str, list[Counts]]:
@@ -392,19 +394,40 @@ def count_instructions(bench: Bench) -> dict[str, list[Counts]]:
     return counts
 
 
-def count_recheck_instructions(bench: Bench) -> dict[str, list[int]]:
-    """Instructions of ``RECHECKS`` daemon rechecks after a one-line edit, per variant.
+def count_warm_instructions(bench: Bench) -> dict[str, list[Counts]]:
+    """``COUNTED_RUNS`` warm runs of each variant under cachegrind, on a cache that
+    a run outside valgrind wrote (nothing changed since)."""
+
+    def count(variant: str) -> list[Counts]:
+        bench.fresh_cache(variant)
+        bench.mypy(variant)
+        command = [*_cachegrind(), *mypy_command(bench.config(variant), bench.cache(variant))]
+        counts = []
+        for _ in range(COUNTED_RUNS):
+            result = run_measured(
+                command, cwd=bench.corpus.directory, env=_counted_env(*COUNTED_SETUPS[0])
+            )
+            _check_exit(command, result)
+            counts.append(_parse_cachegrind(result.stderr))
+        return counts
+
+    with ThreadPoolExecutor(len(VARIANTS)) as pool:
+        return dict(zip(VARIANTS, pool.map(count, VARIANTS), strict=True))
+
+
+def count_recheck_instructions(bench: Bench) -> dict[str, list[Counts]]:
+    """``COUNTED_RUNS`` daemon rechecks after a one-line edit, per variant.
 
     Each daemon runs under callgrind (``dmypy daemon``, in the foreground); its
     counters are zeroed before a recheck and dumped after it, so a count holds the
     recheck and the client's request, not the full check that primed the daemon.
     """
     edit_file = bench.corpus.directory / EDIT_FILES[bench.quick]
-    counts: dict[str, list[int]] = {variant: [] for variant in VARIANTS}
+    counts: dict[str, list[Counts]] = {variant: [] for variant in VARIANTS}
     with _restored(edit_file) as original, _counted_daemons(bench) as daemons:
         with ThreadPoolExecutor(len(VARIANTS)) as pool:
             list(pool.map(lambda daemon: daemon.run(), daemons))  # the full checks
-        for index, edit in enumerate(_edits(original, 1 + RECHECKS)):
+        for index, edit in enumerate(_edits(original, 1 + COUNTED_RUNS)):
             edit_file.write_text(edit)
             for daemon in daemons:
                 count = daemon.counted_run()
@@ -451,18 +474,16 @@ class _CountedDaemon:
         result = run_measured(self.command, cwd=self.cwd)
         _check_exit(self.command, result)
 
-    def counted_run(self) -> int:
+    def counted_run(self) -> Counts:
         pid = str(self.process.pid)
         subprocess.run(["callgrind_control", "--zero", pid], capture_output=True, check=True)
         self.run()
         before = set(self.dumps.iterdir())
         subprocess.run(["callgrind_control", "--dump", pid], capture_output=True, check=True)
         (dump,) = set(self.dumps.iterdir()) - before
-        match = re.search(r"^summary:\s+(\d+)", dump.read_text(), re.MULTILINE)
+        text = dump.read_text()
         dump.unlink()
-        if match is None:
-            raise SystemExit(f"no instruction count in {dump}")
-        return int(match[1])
+        return _parse_callgrind_dump(text)
 
     def stop(self) -> None:
         subprocess.run([*_dmypy(self.status), "stop"], capture_output=True, check=False)
@@ -486,7 +507,8 @@ def _counted_daemons(bench: Bench) -> Iterator[list[_CountedDaemon]]:
 
 
 def _callgrind(out_file: Path) -> list[str]:
-    return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"]
+    out = f"--callgrind-out-file={out_file}"
+    return ["valgrind", "--tool=callgrind", "--cache-sim=yes", out]
 
 
 def _cachegrind() -> list[str]:
@@ -504,6 +526,21 @@ def _parse_cachegrind(stderr: str) -> Counts:
             raise SystemExit(f"no {label!r} from cachegrind:\n{stderr[-2000:]}")
         found.append(int(match[1].replace(",", "")))
     return Counts(*found)
+
+
+def _parse_callgrind_dump(text: str) -> Counts:
+    """The totals of a callgrind dump written with ``--cache-sim=yes``."""
+    events = re.search(r"^events:(.*)$", text, re.MULTILINE)
+    summary = re.search(r"^summary:(.*)$", text, re.MULTILINE)
+    if events is None or summary is None:
+        raise SystemExit(f"no totals in a callgrind dump:\n{text[:2000]}")
+    total = dict(zip(events[1].split(), map(int, summary[1].split()), strict=True))
+    return Counts(
+        instructions=total["Ir"],
+        data_accesses=total["Dr"] + total["Dw"],
+        first_level_misses=total["I1mr"] + total["D1mr"] + total["D1mw"],
+        last_level_misses=total["ILmr"] + total["DLmr"] + total["DLmw"],
+    )
 
 
 def _counted_env(seed: str, padding: int) -> dict[str, str]:
@@ -680,16 +717,16 @@ def to_markdown(
 
 
 def _instruction_table(instructions: Instructions) -> list[str]:
-    cold, rechecks = instructions.cold, instructions.rechecks
+    cold = instructions.cold
     pairs = list(zip(cold["plain"], cold["plugin"], strict=True))
     instruction_ratios = [b.instructions / a.instructions for a, b in pairs]
     cycle_ratios = [b.cycles / a.cycles for a, b in pairs]
-    recheck = {variant: statistics.median(rechecks[variant]) for variant in VARIANTS}
     first, last, memory = CYCLES_PER_ACCESS
+    first_setup = _setup_name(*COUNTED_SETUPS[0])
     return [
-        "Instructions executed, plugin / plain (`--instructions`: cold runs under"
-        " valgrind's cachegrind, rechecks under callgrind), and the cycles estimated"
-        " from cachegrind's simulation of this machine's caches: each access costs"
+        "Instructions executed, plugin / plain (`--instructions`: runs under"
+        " valgrind's cachegrind, daemons under callgrind), and the cycles estimated"
+        " from valgrind's simulation of this machine's caches: each access costs"
         f" {first} if a first-level cache serves it, {last} if the last-level cache"
         f" does and {memory} if memory does (Itamar Turner-Trauring's estimate). A"
         " target counts as met only when both ratios are within it.",
@@ -711,29 +748,35 @@ def _instruction_table(instructions: Instructions) -> list[str]:
             statistics.median(instruction_ratios),
             statistics.median(cycle_ratios),
         ),
-        _instruction_row(
-            f"a daemon recheck, median of {RECHECKS} ({_setup_name(*COUNTED_SETUPS[0])})",
-            recheck["plain"],
-            recheck["plugin"],
+        _medians_row(f"a warm run, median of {COUNTED_RUNS} ({first_setup})", instructions.warm),
+        _medians_row(
+            f"a daemon recheck, median of {COUNTED_RUNS} ({first_setup})",
+            instructions.rechecks,
         ),
     ]
 
 
-def _instruction_row(
-    measure: str, plain: float, plugin: float, cycles: float | None = None
-) -> str:
+def _instruction_row(measure: str, plain: float, plugin: float, cycles: float) -> str:
     ratio = plugin / plain
     return f"| {measure} | {plain:,.0f} | {plugin:,.0f} |" + _ratio_cells(ratio, cycles)
+
+
+def _medians_row(measure: str, runs: dict[str, list[Counts]]) -> str:
+    """A row for several runs of each variant: the ratios of their medians."""
+    instructions = {v: statistics.median(c.instructions for c in runs[v]) for v in VARIANTS}
+    cycles = {v: statistics.median(c.cycles for c in runs[v]) for v in VARIANTS}
+    return _instruction_row(
+        measure, instructions["plain"], instructions["plugin"], cycles["plugin"] / cycles["plain"]
+    )
 
 
 def _median_row(measure: str, ratio: float, cycles: float) -> str:
     return f"| {measure} | | |" + _ratio_cells(ratio, cycles)
 
 
-def _ratio_cells(ratio: float, cycles: float | None) -> str:
-    met = ratio <= TARGET and (cycles is None or cycles <= TARGET)
-    cycles_cell = f"{cycles:.4f}" if cycles is not None else "(not simulated)"
-    return f" {ratio:.4f} | {cycles_cell} | {'met' if met else 'MISSED'} |"
+def _ratio_cells(ratio: float, cycles: float) -> str:
+    met = ratio <= TARGET and cycles <= TARGET
+    return f" {ratio:.4f} | {cycles:.4f} | {'met' if met else 'MISSED'} |"
 
 
 def _spread(values: Sequence[float]) -> str:
@@ -787,8 +830,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         cold = count_instructions(bench)
-        print(f"instructions: {RECHECKS} daemon rechecks of each under callgrind ...")
-        instructions = Instructions(cold, count_recheck_instructions(bench))
+        print(f"instructions: {COUNTED_RUNS} warm runs of each under cachegrind ...")
+        warm = count_warm_instructions(bench)
+        print(f"instructions: {COUNTED_RUNS} daemon rechecks of each under callgrind ...")
+        instructions = Instructions(cold, warm, count_recheck_instructions(bench))
     profile = profile_plugin(corpus, quick=args.quick) if args.profile else None
     notes_file: Path | None = args.notes
     if notes_file is None and not args.quick and DEFAULT_NOTES.exists():
