@@ -370,7 +370,7 @@ def count_instructions(bench: Bench) -> dict[str, list[Counts]]:
     the machine's caches simulated.
 
     Unlike time, the counts hardly move with other work on the machine, so small
-    ratios can be told apart; valgrind makes a run about 80 times slower, and the
+    ratios can be told apart; valgrind makes a run about 100 times slower, and the
     two variants run side by side. Instructions alone miss what the plugin costs in
     cache misses: its Python code and the mypy objects it reads are cold when a
     hook runs. The estimated cycles weigh them in.
@@ -743,7 +743,7 @@ def _instruction_table(instructions: Instructions) -> list[str]:
             )
             for setup, (plain, plugin) in zip(COUNTED_SETUPS, pairs, strict=True)
         ),
-        _median_row(
+        _ratios_row(
             f"one cold run, median over the {len(COUNTED_SETUPS)} setups above",
             statistics.median(instruction_ratios),
             statistics.median(cycle_ratios),
@@ -770,7 +770,7 @@ def _medians_row(measure: str, runs: dict[str, list[Counts]]) -> str:
     )
 
 
-def _median_row(measure: str, ratio: float, cycles: float) -> str:
+def _ratios_row(measure: str, ratio: float, cycles: float) -> str:
     return f"| {measure} | | |" + _ratio_cells(ratio, cycles)
 
 
