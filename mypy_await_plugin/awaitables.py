@@ -81,10 +81,13 @@ def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) ->
     """The kind of what a call returns: ``classify``, where a handle returned by a
     callee listed under ``must_await`` (``listed``) counts as lazy."""
     proper = get_proper_type(typ)
-    if isinstance(proper, Instance):  # once per hooked call: saves a frame on most
+    # Once per hooked call: the common types are answered here, saving a frame.
+    if isinstance(proper, Instance):
         kind = _classify_instance(proper.type, must_await)
-    else:
+    elif isinstance(proper, TypeVarType | UnionType):
         kind = classify(proper, must_await)
+    else:
+        return Kind.NONE
     return Kind.LAZY if kind is Kind.HANDLE and listed else kind
 
 
@@ -137,11 +140,15 @@ def callee_may_return_lazy(
     inferred yet): the caller must not cache that answer.
     """
     if isinstance(node, FuncDef):
-        if node.type is None:
+        signature = node.type
+        if signature is None:
             return node.is_coroutine
-        return _signature_may_return_lazy(
-            node.type, must_await, modules
-        ) and not starts_its_own_work(node, modules, must_await)
+        if isinstance(signature, CallableType):  # most definitions: a frame per step saved
+            lazy = call_may_give_lazy(signature.ret_type, must_await)
+        else:
+            lazy = _signature_may_return_lazy(signature, must_await, modules)
+        # An ``async def`` never starts its own work.
+        return lazy and (node.is_coroutine or not starts_its_own_work(node, modules, must_await))
     if isinstance(node, Decorator) and starts_its_own_work(node, modules, must_await):
         return False
     if isinstance(node, OverloadedFuncDef | Decorator | Var):
@@ -311,6 +318,8 @@ def _signature_items_may_give_lazy(
 def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
     """Whether a declared return type may turn into a lazy awaitable at a call site."""
     proper = get_proper_type(typ)
+    if isinstance(proper, Instance):  # most returns, answered without ``classify``
+        return _classify_instance(proper.type, must_await) is Kind.LAZY
     if isinstance(proper, TypeVarType):
         # Generic returns (``def first(xs: list[T]) -> T``) become whatever the
         # caller passes in; a TypeVar restricted to values (``AnyStr``) becomes one
@@ -320,7 +329,7 @@ def return_may_be_lazy(typ: Type, must_await: Collection[str]) -> bool:
         return not _bound_to_callables(proper.upper_bound)
     if isinstance(proper, UnionType):
         return any(return_may_be_lazy(item, must_await) for item in proper.items)
-    return classify(proper, must_await) is Kind.LAZY
+    return False  # ``classify`` finds no other awaitable types
 
 
 def _bound_to_callables(bound: Type) -> bool:

@@ -66,8 +66,8 @@ def _run_checks(site: CallSite, spec: HookSpec) -> None:
             check(site)
     if spec.spawner:
         dangling_task.check(site)
-    if spec.sink:
-        async_callback.check(site)
+    if spec.sinks:
+        async_callback.check(site, spec.sinks)
 
 
 def _report_internal_error(site: CallSite, exc: Exception) -> None:

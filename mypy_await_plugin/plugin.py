@@ -29,7 +29,7 @@ from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import listed_roles, lookup_callee, takes_object_callback
+from mypy_await_plugin.sinks import Sink, callback_params, listed_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -52,8 +52,8 @@ class AwaitPlugin(Plugin):
             self._usage_error = str(error)
         self._config_data = config_data(self.config)
         self._default = DefaultPlugin(options)
-        self._function_hooks = Decisions[FunctionHook](self._decide_function)
-        self._method_hooks = Decisions[MethodHook](self._decide_method)
+        self._function_hooks = Decisions[FunctionHook](partial(self._decide_safely, False))
+        self._method_hooks = Decisions[MethodHook](partial(self._decide_safely, True))
         # The Plugin API's ``get_function_hook`` and ``get_method_hook`` are the
         # tables' own lookup. mypy asks once per call it checks (66,000 times on the
         # benchmark corpus), and a name decided before costs no Python frame.
@@ -85,18 +85,12 @@ class AwaitPlugin(Plugin):
 
     # Deciding, once per full name.
 
-    def _decide_function(self, fullname: str) -> tuple[FunctionHook | None, bool]:
-        chained = self._default.get_function_hook(fullname)
-        return self._decide_safely(fullname, chained, is_method=False)
-
-    def _decide_method(self, fullname: str) -> tuple[MethodHook | None, bool]:
-        chained = self._default.get_method_hook(fullname)
-        return self._decide_safely(fullname, chained, is_method=True)
-
-    def _decide_safely(
-        self, fullname: str, chained: _Hook | None, *, is_method: bool
-    ) -> tuple[_Hook | None, bool]:
+    def _decide_safely(self, is_method: bool, fullname: str) -> tuple[_Hook | None, bool]:
         """``_decide``, but a failure costs this name its checks, never mypy its run."""
+        default = self._default
+        chained: _Hook | None = (
+            default.get_method_hook(fullname) if is_method else default.get_function_hook(fullname)
+        )
         try:
             return self._decide(fullname, chained, is_method=is_method)
         except Exception:
@@ -113,15 +107,17 @@ class AwaitPlugin(Plugin):
         config = self.config
         node = lookup_callee(fullname, self.lookup_fully_qualified)
         spawner, listed_sink = listed_roles(fullname, node, config)
-        sink = listed_sink or takes_object_callback(fullname, node)
+        sinks = callback_params(fullname, node, config, listed=listed_sink)
         must_await = _listed(fullname, node, config.must_await)
         may_discard = fullname in config.may_discard
         lazy = must_await or (not may_discard and self._may_return_lazy(node))
-        interest = spawner or sink or lazy
+        interest = spawner or bool(sinks) or lazy
         if interest is False:
             return chained, True
         name = fullname.rpartition(".")[2]
-        spec = HookSpec(fullname, name, is_method, chained, spawner, sink, must_await, may_discard)
+        spec = HookSpec(
+            fullname, name, is_method, chained, spawner, sinks, must_await, may_discard
+        )
         return partial(self._on_call, spec), interest is True
 
     def _may_return_lazy(self, node: SymbolNode | None) -> bool | None:
@@ -144,11 +140,12 @@ class AwaitPlugin(Plugin):
             kind = Kind.NONE
         else:
             kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
-        watched = spec.spawner or spec.sink
+        watched = spec.spawner or spec.sinks
         if kind is not Kind.LAZY and not watched:
             return return_type
         api, call = ctx.api, ctx.context
-        if not isinstance(api, TypeChecker) or not _reported_here(api):
+        if not isinstance(api, TypeChecker) or api.errors.file in api.errors.ignored_files:
+            # Errors in this module are not shown (an installed package or a stub).
             return return_type
         if not _is_direct_call(call, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
@@ -199,7 +196,8 @@ class HookSpec(NamedTuple):
     is_method: bool
     chained: _Hook | None
     spawner: bool
-    sink: bool
+    #: The parameters whose arguments the callee calls and drops the result of.
+    sinks: tuple[Sink, ...]
     #: The callee's definition is listed under ``must_await``.
     must_await: bool = False
     #: The callee is listed under ``may_discard``.
@@ -269,13 +267,6 @@ def _is_direct_call(context: Context, spec: HookSpec) -> TypeGuard[CallExpr]:
         or callee.fullname == spec.fullname
         or isinstance(callee.node, TypeAlias)
     )
-
-
-def _reported_here(api: TypeChecker) -> bool:
-    """Whether errors in the module being checked are shown at all (not in an
-    installed package or a stub)."""
-    errors = api.errors
-    return errors.file not in errors.ignored_files
 
 
 __all__ = ["AwaitPlugin", "errorcodes"]

@@ -296,22 +296,21 @@ def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> 
 # Callback sinks.
 
 
-def takes_object_callback(fullname: str, node: SymbolNode | None) -> bool:
-    """Whether the generic rule finds a sink parameter in ``node``'s signature: with
-    ``listed_roles``, what decides that calls of ``fullname`` need the
-    ``async-callback`` check. Decided once per name, so keep it cheap and exact."""
-    return bool(_object_callback_params(fullname, node))
-
-
 def callback_params(
-    fullname: str, node: SymbolNode | None, config: AwaitConfig
+    fullname: str, node: SymbolNode | None, config: AwaitConfig, *, listed: bool = True
 ) -> tuple[Sink, ...]:
-    """The sink parameters of ``fullname``: table entries first, then the generic rule."""
+    """The sink parameters of ``fullname``: table entries first, then the generic rule.
+
+    With ``listed_roles``, what decides that calls of ``fullname`` need the
+    ``async-callback`` check: decided once per name (``listed=False`` when
+    ``listed_roles`` found no sink entry), so keep it cheap and exact."""
+    generic = _object_callback_params(fullname, node)
+    if not listed:
+        return generic
     table = _sink_table(config.sync_callbacks)
     key = _match_table(fullname, node, _sink_names(config.sync_callbacks))
-    listed = table[key] if key is not None else ()
-    generic = _object_callback_params(fullname, node)
-    return (*listed, *(sink for sink in generic if all(s.param != sink.param for s in listed)))
+    entries = table[key] if key is not None else ()
+    return (*entries, *(sink for sink in generic if all(s.param != sink.param for s in entries)))
 
 
 def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | None:
@@ -331,6 +330,12 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     of the callee also takes an async callable at that parameter: such a callee tells
     the two apart (``inspect.iscoroutinefunction``). Runs once for each callee name in
     a program, so parameters that are not callables are passed over at once."""
+    if (
+        isinstance(node, FuncDef)
+        and isinstance(node.type, CallableType)
+        and _MAY_BE_CALLABLE.isdisjoint(map(type, node.type.arg_types))
+    ):
+        return ()  # most callees: a plain ``def``, no parameter that may be a callable
     found: list[Sink] = []
     takes_async: set[ParamRef] = set()
     signatures, skip = _declared_signatures(node)
@@ -340,8 +345,10 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
             continue  # no parameter that may be a callable, seen without a loop
         names = signature.arg_names
         for position, typ in enumerate(arg_types[skip:]):
-            if type(typ) not in _MAY_BE_CALLABLE:
-                continue
+            if type(typ) not in _MAY_BE_CALLABLE or (
+                isinstance(typ, UnionType) and _CALLABLE_TYPES.isdisjoint(map(type, typ.items))
+            ):
+                continue  # most unions (``X | None``) hold no callable
             callables = _callable_members(typ)
             if not callables:
                 continue
@@ -371,8 +378,7 @@ def _callable_members(typ: Type) -> list[CallableType]:
     proper = get_proper_type(typ)
     if isinstance(proper, CallableType):
         return [proper]
-    if isinstance(proper, UnionType) and not _CALLABLE_TYPES.isdisjoint(map(type, proper.items)):
-        # Most unions (``X | None``) hold no callable: turned away without a list.
+    if isinstance(proper, UnionType):
         return [
             item for item in map(get_proper_type, proper.items) if isinstance(item, CallableType)
         ]

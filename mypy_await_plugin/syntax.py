@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 from operator import attrgetter
 from typing import Final
 
@@ -103,7 +104,8 @@ def paths_to(root: Node, kinds: tuple[type[Node], ...]) -> Iterator[list[Node]]:
         path.append(node)
         if isinstance(node, kinds):
             yield list(path)
-        stack.extend((child, depth + 1) for child in reversed(children(node)))
+        if type(node) in _CHILDREN:  # not a leaf (names, literals)
+            stack.extend(zip(reversed(children(node)), repeat(depth + 1)))
 
 
 def path_to(scope: Sequence[Statement], target: Node) -> list[Node] | None:

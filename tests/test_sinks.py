@@ -32,7 +32,6 @@ from mypy_await_plugin.sinks import (
     lookup_callee,
     parse_sink,
     spawner_key,
-    takes_object_callback,
 )
 
 PROGRAM = """
@@ -197,8 +196,9 @@ def test_generic_rule(fullname: str, expected: list[ParamRef], node: Lookup) -> 
 )
 def test_names_that_cannot_matter_get_no_callback_hook(fullname: str, node: Lookup) -> None:
     definition = node(fullname)
-    _, listed_sink = listed_roles(fullname, definition, AwaitConfig())
-    assert not listed_sink and not takes_object_callback(fullname, definition)
+    config = AwaitConfig()
+    _, listed_sink = listed_roles(fullname, definition, config)
+    assert not listed_sink and not callback_params(fullname, definition, config, listed=False)
 
 
 def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:
@@ -270,3 +270,6 @@ def test_listed_roles_agree_with_the_tables(
     spawner = spawner_key(fullname, definition, config) is not None
     expected = (spawner, listed_sink)
     assert listed_roles(fullname, definition, config) == expected
+    # A decision matches the sink table only when ``listed_roles`` found an entry.
+    decided = callback_params(fullname, definition, config, listed=listed_sink)
+    assert decided == callback_params(fullname, definition, config)

@@ -40,7 +40,6 @@ from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import (
     Runs,
     Sink,
-    callback_params,
     constructor_of,
     find_sink,
     lookup_callee,
@@ -74,18 +73,13 @@ class Passed(NamedTuple):
     returns: Type
 
 
-def check(site: CallSite) -> None:
-    """Called for every call of a listed sink or of a callee the generic rule accepts
-    (``sinks.listed_roles``, ``sinks.takes_object_callback``)."""
+def check(site: CallSite, sinks: tuple[Sink, ...]) -> None:
+    """Called for every call of a callee with sink parameters, ``sinks`` (decided once
+    per name by ``sinks.callback_params``)."""
     ctx = site.ctx
-    lookup = partial(lookup_fully_qualified, modules=site.api.modules)
-    callee = lookup_callee(site.fullname, lookup)
-    sinks = callback_params(site.fullname, callee, site.config)
-    if not sinks:
-        return
     for index, name in enumerate(ctx.callee_arg_names):
         sink = find_sink(sinks, index, name)
-        if sink is None or (sink.generic and _keeps_result(callee, sink, site)):
+        if sink is None or (sink.generic and _keeps_result(sink, site)):
             continue
         for arg, typ, kind in zip(
             ctx.args[index], ctx.arg_types[index], ctx.arg_kinds[index], strict=True
@@ -97,8 +91,8 @@ def check(site: CallSite) -> None:
                 _report(site, sink, index, name, arg, passed)
 
 
-def _keeps_result(callee: SymbolNode | None, sink: Sink, site: CallSite) -> bool:
-    """Whether ``callee``, defined in the module being checked, keeps what a call of
+def _keeps_result(sink: Sink, site: CallSite) -> bool:
+    """Whether the callee, defined in the module being checked, keeps what a call of
     the ``sink`` parameter returns: binds, returns, stores or passes it on (printing
     or testing it loses a coroutine all the same).
 
@@ -106,7 +100,8 @@ def _keeps_result(callee: SymbolNode | None, sink: Sink, site: CallSite) -> bool
     from the cache keeps none), so a callee elsewhere keeps the generic rule and the
     answer is the same cold, cached and in the daemon.
     """
-    function = _function_def(callee)
+    lookup = partial(lookup_fully_qualified, modules=site.api.modules)
+    function = _function_def(lookup_callee(site.fullname, lookup))
     if function is None or not isinstance(sink.param, str):
         return False
     if module_of(function) != site.api.tree.fullname:
