@@ -83,7 +83,10 @@ def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) ->
     proper = get_proper_type(typ)
     # Once per hooked call: the common types are answered here, saving a frame.
     if isinstance(proper, Instance):
-        kind = _classify_instance(proper.type, must_await)
+        info = proper.type
+        if info.fullname in LAZY_TYPE_NAMES:  # most: the coroutine of an ``async def``
+            return Kind.LAZY
+        kind = _classify_instance(info, must_await)
     elif isinstance(proper, TypeVarType | UnionType):
         kind = classify(proper, must_await)
     else:
@@ -349,6 +352,8 @@ def call_may_give_lazy(ret_type: Type, must_await: Collection[str]) -> bool:
     stays such a union at every call, and is never lazy (``getattr(obj, name,
     default)`` returns ``Any | T``)."""
     proper = get_proper_type(ret_type)
+    if isinstance(proper, Instance):  # most returns, answered here
+        return _classify_instance(proper.type, must_await) is Kind.LAZY
     if isinstance(proper, UnionType) and any(
         isinstance(get_proper_type(item), AnyType) for item in proper.items
     ):

@@ -29,7 +29,7 @@ from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import Sink, callback_params, listed_roles, lookup_callee
+from mypy_await_plugin.sinks import Sink, callee_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
@@ -106,11 +106,17 @@ class AwaitPlugin(Plugin):
             return chained, True
         config = self.config
         node = lookup_callee(fullname, self.lookup_fully_qualified)
-        spawner, listed_sink = listed_roles(fullname, node, config)
-        sinks = callback_params(fullname, node, config, listed=listed_sink)
-        must_await = _listed(fullname, node, config.must_await)
+        spawner, sinks = callee_roles(fullname, node, config)
+        # Most configurations list nothing under ``must_await``.
+        must_await = bool(config.must_await) and _listed(fullname, node, config.must_await)
         may_discard = fullname in config.may_discard
-        lazy = must_await or (not may_discard and self._may_return_lazy(node))
+        lazy: bool | None = must_await
+        if not lazy and not may_discard:
+            # ``None``: not known yet, so not cached. A local name (``cb()``) or a
+            # class defined in a function cannot be looked up: the hook decides from
+            # the inferred type.
+            modules = self._modules or NO_MODULES
+            lazy = node is None or callee_may_return_lazy(node, config.must_await, modules)
         interest = spawner or bool(sinks) or lazy
         if interest is False:
             return chained, True
@@ -119,16 +125,6 @@ class AwaitPlugin(Plugin):
             fullname, name, is_method, chained, spawner, sinks, must_await, may_discard
         )
         return partial(self._on_call, spec), interest is True
-
-    def _may_return_lazy(self, node: SymbolNode | None) -> bool | None:
-        """Whether calls of ``node`` may give a lazy awaitable (``None``: not known
-        yet, so do not cache)."""
-        if node is None:
-            # Local names (``cb()``) and classes defined in functions cannot be looked
-            # up: the hook decides from the inferred type.
-            return True
-        modules = self._modules or NO_MODULES
-        return callee_may_return_lazy(node, self.config.must_await, modules)
 
     # The hook.
 
@@ -222,8 +218,6 @@ def config_data(config: AwaitConfig) -> str:
 def _listed(fullname: str, node: SymbolNode | None, names: Collection[str]) -> bool:
     """Whether the callee is in ``names``: by the name it is called by, or (for an
     inherited method) by the name of its definition."""
-    if not names:  # most configurations list nothing
-        return False
     return fullname in names or (node is not None and node.fullname in names)
 
 

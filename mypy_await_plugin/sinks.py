@@ -262,17 +262,20 @@ def _match_table(fullname: str, node: SymbolNode | None, table: frozenset[str]) 
     return None
 
 
-def listed_roles(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> tuple[bool, bool]:
+def callee_roles(
+    fullname: str, node: SymbolNode | None, config: AwaitConfig
+) -> tuple[bool, tuple[Sink, ...]]:
     """Whether calls of ``fullname`` (defined by ``node``) match a task spawner entry,
-    and a sink entry; most callees are in neither table, and are turned away by their
-    method name alone."""
+    and the sink parameters they take: what decides that its calls need the
+    ``dangling-task`` and ``async-callback`` checks.
+
+    Decided once per name, so kept cheap and exact: most callees are in neither
+    table, and are turned away by their method name alone."""
     if not isinstance(node, TypeInfo):
         listed = _listed_members(config.task_spawners, config.sync_callbacks)
         if fullname.rpartition(".")[2] not in listed:
-            return False, False
-    spawner = spawner_key(fullname, node, config) is not None
-    sink = _match_table(fullname, node, _sink_names(config.sync_callbacks)) is not None
-    return spawner, sink
+            return False, _object_callback_params(fullname, node)
+    return spawner_key(fullname, node, config) is not None, callback_params(fullname, node, config)
 
 
 @lru_cache(maxsize=8)
@@ -297,16 +300,10 @@ def spawner_key(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> 
 
 
 def callback_params(
-    fullname: str, node: SymbolNode | None, config: AwaitConfig, *, listed: bool = True
+    fullname: str, node: SymbolNode | None, config: AwaitConfig
 ) -> tuple[Sink, ...]:
-    """The sink parameters of ``fullname``: table entries first, then the generic rule.
-
-    With ``listed_roles``, what decides that calls of ``fullname`` need the
-    ``async-callback`` check: decided once per name (``listed=False`` when
-    ``listed_roles`` found no sink entry), so keep it cheap and exact."""
+    """The sink parameters of ``fullname``: table entries first, then the generic rule."""
     generic = _object_callback_params(fullname, node)
-    if not listed:
-        return generic
     table = _sink_table(config.sync_callbacks)
     key = _match_table(fullname, node, _sink_names(config.sync_callbacks))
     entries = table[key] if key is not None else ()

@@ -87,10 +87,10 @@ def _first_name(callee: Expression) -> bytes | None:
     ``super().f``."""
     expr = callee
     while True:
-        if isinstance(expr, MemberExpr):  # most callees: ``self.client.get``
-            expr = expr.expr
-        elif isinstance(expr, NameExpr):
+        if isinstance(expr, NameExpr):
             return expr.name.encode()
+        if isinstance(expr, MemberExpr):
+            expr = expr.expr
         elif isinstance(expr, CallExpr):
             expr = expr.callee
         elif isinstance(expr, IndexExpr):

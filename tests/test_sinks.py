@@ -27,8 +27,8 @@ from mypy_await_plugin.sinks import (
     Runs,
     Sink,
     callback_params,
+    callee_roles,
     find_sink,
-    listed_roles,
     lookup_callee,
     parse_sink,
     spawner_key,
@@ -196,9 +196,7 @@ def test_generic_rule(fullname: str, expected: list[ParamRef], node: Lookup) -> 
 )
 def test_names_that_cannot_matter_get_no_callback_hook(fullname: str, node: Lookup) -> None:
     definition = node(fullname)
-    config = AwaitConfig()
-    _, listed_sink = listed_roles(fullname, definition, config)
-    assert not listed_sink and not callback_params(fullname, definition, config, listed=False)
+    assert callee_roles(fullname, definition, AwaitConfig())[1] == ()
 
 
 def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:
@@ -223,14 +221,14 @@ def test_sync_callbacks_from_config_match_subclasses(node: Lookup) -> None:
     ],
 )
 def test_task_spawners(fullname: str, expected: bool, node: Lookup) -> None:
-    spawner, _ = listed_roles(fullname, node(fullname), AwaitConfig())
+    spawner, _ = callee_roles(fullname, node(fullname), AwaitConfig())
     assert spawner is expected
 
 
 def test_task_spawners_from_config(node: Lookup) -> None:
     config = AwaitConfig(task_spawners=frozenset({"prog.Bus.subscribe"}))
-    assert listed_roles("prog.LocalBus.subscribe", node("prog.LocalBus.subscribe"), config)[0]
-    assert not listed_roles("prog.Bus.publish", node("prog.Bus.publish"), config)[0]
+    assert callee_roles("prog.LocalBus.subscribe", node("prog.LocalBus.subscribe"), config)[0]
+    assert not callee_roles("prog.Bus.publish", node("prog.Bus.publish"), config)[0]
 
 
 _CONFIGS: Final = (
@@ -260,16 +258,12 @@ _CONFIGS: Final = (
         "prog.no_such_function",
     ],
 )
-def test_listed_roles_agree_with_the_tables(
+def test_callee_roles_agree_with_the_tables(
     fullname: str, config: AwaitConfig, node: Lookup
 ) -> None:
-    # ``listed_roles`` turns most names away by their last part; it must give the
+    # ``callee_roles`` turns most names away by their last part; it must give the
     # answer matching each table would.
     definition = node(fullname)
-    listed_sink = any(not sink.generic for sink in callback_params(fullname, definition, config))
     spawner = spawner_key(fullname, definition, config) is not None
-    expected = (spawner, listed_sink)
-    assert listed_roles(fullname, definition, config) == expected
-    # A decision matches the sink table only when ``listed_roles`` found an entry.
-    decided = callback_params(fullname, definition, config, listed=listed_sink)
-    assert decided == callback_params(fullname, definition, config)
+    expected = (spawner, callback_params(fullname, definition, config))
+    assert callee_roles(fullname, definition, config) == expected

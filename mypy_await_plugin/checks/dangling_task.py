@@ -33,7 +33,7 @@ TASK_TYPES = frozenset({"_asyncio.Task", "asyncio.tasks.Task"})
 
 
 def check(site: CallSite) -> None:
-    """Called for every call of a task spawner (``sinks.listed_roles``)."""
+    """Called for every call of a task spawner (``sinks.callee_roles``)."""
     usage = site.usage
     if usage.use not in (Use.DROPPED, Use.DROPPED_TO_UNDERSCORE):
         return
