@@ -75,7 +75,7 @@ class Passed(NamedTuple):
 
 def check(site: CallSite, sinks: tuple[Sink, ...]) -> None:
     """Called for every call of a callee with sink parameters, ``sinks`` (decided once
-    per name by ``sinks.callback_params``)."""
+    per name by ``sinks.callee_roles``)."""
     ctx = site.ctx
     for index, name in enumerate(ctx.callee_arg_names):
         sink = find_sink(sinks, index, name)
