@@ -303,11 +303,11 @@ def callback_params(
     fullname: str, node: SymbolNode | None, config: AwaitConfig
 ) -> tuple[Sink, ...]:
     """The sink parameters of ``fullname``: table entries first, then the generic rule."""
-    generic = _object_callback_params(fullname, node)
     table = _sink_table(config.sync_callbacks)
     key = _match_table(fullname, node, _sink_names(config.sync_callbacks))
-    entries = table[key] if key is not None else ()
-    return (*entries, *(sink for sink in generic if all(s.param != sink.param for s in entries)))
+    listed = table[key] if key is not None else ()
+    generic = _object_callback_params(fullname, node)
+    return (*listed, *(sink for sink in generic if all(s.param != sink.param for s in listed)))
 
 
 def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | None:
