@@ -352,8 +352,6 @@ def call_may_give_lazy(ret_type: Type, must_await: Collection[str]) -> bool:
     stays such a union at every call, and is never lazy (``getattr(obj, name,
     default)`` returns ``Any | T``)."""
     proper = get_proper_type(ret_type)
-    if isinstance(proper, Instance):  # most returns, answered here
-        return _classify_instance(proper.type, must_await) is Kind.LAZY
     if isinstance(proper, UnionType) and any(
         isinstance(get_proper_type(item), AnyType) for item in proper.items
     ):
