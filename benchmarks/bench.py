@@ -377,13 +377,7 @@ def count_instructions(bench: Bench) -> dict[str, list[Counts]]:
     """
 
     def count(variant: str, setup: tuple[str, int]) -> Counts:
-        command = [
-            *_cachegrind(),
-            *mypy_command(bench.config(variant), bench.cache(variant), "--no-incremental"),
-        ]
-        result = run_measured(command, cwd=bench.corpus.directory, env=_counted_env(*setup))
-        _check_exit(command, result)
-        return _parse_cachegrind(result.stderr)
+        return _cachegrind_run(bench, variant, setup, "--no-incremental")
 
     counts: dict[str, list[Counts]] = {variant: [] for variant in VARIANTS}
     with ThreadPoolExecutor(len(VARIANTS)) as pool:
@@ -401,18 +395,18 @@ def count_warm_instructions(bench: Bench) -> dict[str, list[Counts]]:
     def count(variant: str) -> list[Counts]:
         bench.fresh_cache(variant)
         bench.mypy(variant)
-        command = [*_cachegrind(), *mypy_command(bench.config(variant), bench.cache(variant))]
-        counts = []
-        for _ in range(COUNTED_RUNS):
-            result = run_measured(
-                command, cwd=bench.corpus.directory, env=_counted_env(*COUNTED_SETUPS[0])
-            )
-            _check_exit(command, result)
-            counts.append(_parse_cachegrind(result.stderr))
-        return counts
+        return [_cachegrind_run(bench, variant, COUNTED_SETUPS[0]) for _ in range(COUNTED_RUNS)]
 
     with ThreadPoolExecutor(len(VARIANTS)) as pool:
         return dict(zip(VARIANTS, pool.map(count, VARIANTS), strict=True))
+
+
+def _cachegrind_run(bench: Bench, variant: str, setup: tuple[str, int], *flags: str) -> Counts:
+    """The totals of one run of ``variant`` (with ``flags``) under cachegrind, in ``setup``."""
+    command = [*_cachegrind(), *mypy_command(bench.config(variant), bench.cache(variant), *flags)]
+    result = run_measured(command, cwd=bench.corpus.directory, env=_counted_env(*setup))
+    _check_exit(command, result)
+    return _parse_cachegrind(result.stderr)
 
 
 def count_recheck_instructions(bench: Bench) -> dict[str, list[Counts]]:
