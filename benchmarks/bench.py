@@ -7,6 +7,7 @@ Usage::
     python benchmarks/bench.py --quick         # CI smoke: small corpus, one run of each
     python benchmarks/bench.py --profile       # also profile the plugin's hooks
     python benchmarks/bench.py --instructions  # also count instructions (slow)
+    python benchmarks/bench.py --baseline      # also time a plugin that hooks nothing
 
 Plain mypy (A) and mypy with the plugin (B) run in the same invocation, alternating
 A B A B, with configs that differ only in the ``plugins`` line and separate cache
@@ -28,7 +29,9 @@ Wall time is measured around each process, CPU time and peak RSS with ``wait4``;
 for the daemon the peak RSS is the daemon's own high-water mark (``VmHWM``) after
 all rechecks. Reported: median, min and max per variant, the ratio of medians
 B / A, and the median of the per-pair ratios (each B against the A run next to it,
-less sensitive to drift on a busy machine).
+less sensitive to drift on a busy machine) with a distribution-free 95% confidence
+interval. ``--baseline`` adds a third variant to every round, ``baseline_plugin.py``:
+a plugin that hooks nothing, whose ratio is the floor any plugin in Python pays.
 
 ``--instructions`` also runs each scenario under valgrind, which counts the
 instructions and simulates the machine's caches: a cold run of each variant for each
@@ -50,6 +53,7 @@ import contextlib
 import cProfile
 import io
 import json
+import math
 import os
 import platform
 import pstats
@@ -67,6 +71,7 @@ from typing import Final, NamedTuple
 
 from corpus import (
     BENCH_DIR,
+    NO_PLUGIN_LINE,
     QUICK_PACKAGES,
     REPO_DIR,
     WORK_DIR,
@@ -78,6 +83,8 @@ from corpus import (
 )
 
 TARGET: Final = 1.03
+#: The confidence of the interval reported for the paired wall-time ratio.
+CONFIDENCE: Final = 0.95
 #: How many times as many runs the short scenarios (warm, daemon) take.
 SHORT_RUNS: Final = 5
 #: Warm runs and daemon rechecks counted under valgrind, per variant.
@@ -101,6 +108,9 @@ CYCLES_PER_ACCESS: Final = (1, 5, 35)
 #: Hand-written notes appended to RESULTS.md: what was changed and what it gained.
 DEFAULT_NOTES: Final = BENCH_DIR / "results-notes.md"
 VARIANTS: Final = ("plain", "plugin")
+#: With ``--baseline``, the timed scenarios also run a plugin that hooks nothing.
+BASELINE: Final = "baseline"
+BASELINE_PLUGIN: Final = BENCH_DIR / "baseline_plugin.py"
 #: The module the daemon scenario edits, per corpus size.
 EDIT_FILES: Final = {False: "aiohttp/client.py", True: "starlette/routing.py"}
 #: Plugin functions whose cumulative profile time is the plugin's cost.
@@ -137,12 +147,12 @@ class Scenario:
     name: str
     description: str
     runs: int
-    samples: dict[str, list[Sample]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
     #: Peak RSS per variant when it is not per run (the daemon).
     peak_rss_kib: dict[str, int] = field(default_factory=dict)
 
     def add(self, variant: str, result: RunResult) -> None:
-        self.samples[variant].append(
+        self.samples.setdefault(variant, []).append(
             Sample(result.seconds, result.cpu_seconds, result.max_rss_kib)
         )
 
@@ -156,32 +166,86 @@ class Scenario:
         }
         return [pick[what](s) for s in self.samples[variant]]
 
-    def ratio(self, what: str) -> float:
-        return statistics.median(self.values("plugin", what)) / statistics.median(
+    def ratio(self, what: str, variant: str = "plugin") -> float:
+        return statistics.median(self.values(variant, what)) / statistics.median(
             self.values("plain", what)
         )
 
-    def paired_ratio(self, what: str) -> float:
-        pairs = zip(self.values("plain", what), self.values("plugin", what), strict=False)
-        return statistics.median(b / a for a, b in pairs)
+    def paired_ratios(self, what: str, variant: str = "plugin") -> list[float]:
+        pairs = zip(self.values("plain", what), self.values(variant, what), strict=False)
+        return [b / a for a, b in pairs]
+
+    def paired_ratio(self, what: str, variant: str = "plugin") -> float:
+        return statistics.median(self.paired_ratios(what, variant))
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "scenario": self.name,
+            "runs": self.runs,
+            "samples": {
+                variant: [vars(sample) for sample in samples]
+                for variant, samples in self.samples.items()
+            },
+            "peak_rss_kib": self.peak_rss_kib,
+        }
+
+
+def median_interval(
+    values: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float] | None:
+    """A confidence interval for the median of ``values``, whatever their distribution.
+
+    The k-th smallest and the k-th largest of n values bracket the median with
+    probability 1 - 2 P(Binomial(n, 1/2) < k) (the sign test's interval); k is the
+    largest that keeps this at least ``confidence``. None when n is too small for
+    any k (fewer than 6 values at 95%)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    k = 0
+    below = 0.0  # P(Binomial(n, 1/2) < k)
+    while k < n:
+        below_next = below + math.comb(n, k) / 2**n
+        if 1 - 2 * below_next < confidence:
+            break
+        below = below_next
+        k += 1
+    if k == 0:
+        return None
+    return ordered[k - 1], ordered[n - k]
 
 
 # Running.
 
 
 class Bench:
-    def __init__(self, corpus: Corpus, *, quick: bool, runs: int) -> None:
+    def __init__(self, corpus: Corpus, *, quick: bool, runs: int, baseline: bool = False) -> None:
         self.corpus = corpus
         self.quick = quick
         self.runs = runs
         self.cache_root = WORK_DIR / "cache" / ("bench-quick" if quick else "bench")
+        #: The variants timed, in the order each round runs them: plain mypy and
+        #: the plugin next to each other, for the paired ratio.
+        self.variants: tuple[str, ...] = (*VARIANTS, BASELINE) if baseline else VARIANTS
 
     @property
     def short_runs(self) -> int:
         return self.runs if self.quick else self.runs * SHORT_RUNS
 
     def config(self, variant: str) -> Path:
+        if variant == BASELINE:
+            return self._baseline_config()
         return self.corpus.config(plugin=variant == "plugin", quick=self.quick)
+
+    def _baseline_config(self) -> Path:
+        """Plain mypy's config with the baseline plugin in the ``plugins`` line."""
+        plain = self.corpus.config(plugin=False, quick=self.quick)
+        text = plain.read_text().replace(NO_PLUGIN_LINE, f"plugins = {BASELINE_PLUGIN}")
+        # Next to the corpus configs: mypy reads ``packages`` relative to the
+        # directory it runs in, and reports the config file's path.
+        path = plain.with_name(f"{'quick-' if self.quick else ''}{BASELINE}.ini")
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        return path
 
     def cache(self, variant: str) -> Path:
         return self.cache_root / variant
@@ -205,17 +269,17 @@ class Bench:
     def cold(self) -> Scenario:
         scenario = Scenario("cold", "`mypy --no-incremental`", self.runs)
         for _ in range(self.runs):
-            for variant in VARIANTS:
+            for variant in self.variants:
                 scenario.add(variant, self.mypy(variant, "--no-incremental"))
         return scenario
 
     def warm(self) -> Scenario:
         scenario = Scenario("warm", "`mypy`, warm cache, nothing changed", self.short_runs)
-        for variant in VARIANTS:
+        for variant in self.variants:
             self.fresh_cache(variant)
             self.mypy(variant)
         for _ in range(self.short_runs):
-            for variant in VARIANTS:
+            for variant in self.variants:
                 scenario.add(variant, self.mypy(variant))
         return scenario
 
@@ -227,15 +291,15 @@ class Bench:
             self.short_runs,
         )
         with _restored(edit_file) as original, self._daemons() as daemons:
-            for variant in VARIANTS:
+            for variant in self.variants:
                 daemons[variant]()  # the initial full check, not timed
             for index, edit in enumerate(_edits(original, 1 + self.short_runs)):
                 edit_file.write_text(edit)
-                for variant in VARIANTS:
+                for variant in self.variants:
                     result = daemons[variant]()
                     if index:  # the first recheck does one-time work: not timed
                         scenario.add(variant, result)
-            for variant in VARIANTS:
+            for variant in self.variants:
                 scenario.peak_rss_kib[variant] = _daemon_peak_rss(self._status(variant))
         return scenario
 
@@ -245,13 +309,13 @@ class Bench:
     @contextlib.contextmanager
     def _daemons(self) -> Iterator[dict[str, Callable[[], RunResult]]]:
         runners: dict[str, Callable[[], RunResult]] = {}
-        for variant in VARIANTS:
+        for variant in self.variants:
             self.fresh_cache(variant)
             runners[variant] = self._daemon_runner(variant)
         try:
             yield runners
         finally:
-            for variant in VARIANTS:
+            for variant in self.variants:
                 subprocess.run(
                     [*_dmypy(self._status(variant)), "stop"], capture_output=True, check=False
                 )
@@ -652,7 +716,7 @@ def to_markdown(
         " (`benchmarks/requirements-corpus.txt`).",
         "Runs of each variant per scenario: "
         + ", ".join(f"{scenario.name} {scenario.runs}" for scenario in scenarios)
-        + "; alternating plain, plugin.",
+        + f"; alternating {', '.join(bench.variants)}.",
         "",
         "| machine | |",
         "| --- | --- |",
@@ -663,30 +727,33 @@ def to_markdown(
         "Ratio: plugin / plain, of the medians; paired: the median of per-pair ratios.",
         "",
         "| scenario | plain wall s (min-max) | plugin wall s (min-max) | wall ratio"
-        " | paired | CPU ratio | plain peak MiB | plugin peak MiB | memory ratio | target |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        f" | paired | paired {CONFIDENCE:.0%} interval | CPU ratio"
+        " | plain peak MiB | plugin peak MiB | memory ratio | target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for scenario in scenarios:
         # Met only when the ratio of medians and the paired ratio both agree.
         wall = max(scenario.ratio("wall"), scenario.paired_ratio("wall"))
         met = wall <= TARGET and scenario.ratio("rss") <= TARGET
-        out.append(
-            f"| {scenario.name}: {scenario.description}"
-            f" | {_spread(scenario.values('plain', 'wall'))}"
-            f" | {_spread(scenario.values('plugin', 'wall'))}"
-            f" | {scenario.ratio('wall'):.3f}"
-            f" | {scenario.paired_ratio('wall'):.3f}"
-            f" | {scenario.ratio('cpu'):.3f}"
-            f" | {statistics.median(scenario.values('plain', 'rss')) / 1024:.0f}"
-            f" | {statistics.median(scenario.values('plugin', 'rss')) / 1024:.0f}"
-            f" | {scenario.ratio('rss'):.3f}"
-            f" | {'met' if met else 'MISSED'} |"
-        )
+        out.append(_scenario_row(scenario, "plugin", "met" if met else "MISSED"))
+        if BASELINE in scenario.samples:
+            out.append(_scenario_row(scenario, BASELINE, "(the floor)"))
     out += [
         "",
         f"Target: ratio <= {TARGET} for wall time (both the ratio of medians and the"
-        " paired ratio) and for peak memory.",
+        " paired ratio) and for peak memory. The interval holds the median of the"
+        f" per-pair ratios with {CONFIDENCE:.0%} confidence, whatever the noise's"
+        " distribution: when it spans the target, the run is too noisy to settle"
+        " the wall time either way, and more runs narrow it.",
     ]
+    if any(BASELINE in scenario.samples for scenario in scenarios):
+        out += [
+            "",
+            f'Rows marked "{BASELINE}" (`--baseline`) time'
+            " `benchmarks/baseline_plugin.py` in the same rounds, against the same plain"
+            " runs: a plugin in Python that hooks nothing, so what any plugin costs"
+            " before it does any work.",
+        ]
     if instructions is not None:
         out += ["", *_instruction_table(instructions)]
     if profile is not None:
@@ -773,6 +840,29 @@ def _ratio_cells(ratio: float, cycles: float) -> str:
     return f" {ratio:.4f} | {cycles:.4f} | {'met' if met else 'MISSED'} |"
 
 
+def _scenario_row(scenario: Scenario, variant: str, verdict: str) -> str:
+    """A scenario's timings of ``variant`` against plain mypy."""
+    label = "" if variant == "plugin" else f", {variant}"
+    return (
+        f"| {scenario.name}{label}: {scenario.description}"
+        f" | {_spread(scenario.values('plain', 'wall'))}"
+        f" | {_spread(scenario.values(variant, 'wall'))}"
+        f" | {scenario.ratio('wall', variant):.3f}"
+        f" | {scenario.paired_ratio('wall', variant):.3f}"
+        f" | {_interval(scenario.paired_ratios('wall', variant))}"
+        f" | {scenario.ratio('cpu', variant):.3f}"
+        f" | {statistics.median(scenario.values('plain', 'rss')) / 1024:.0f}"
+        f" | {statistics.median(scenario.values(variant, 'rss')) / 1024:.0f}"
+        f" | {scenario.ratio('rss', variant):.3f}"
+        f" | {verdict} |"
+    )
+
+
+def _interval(values: Sequence[float]) -> str:
+    interval = median_interval(values)
+    return "too few runs" if interval is None else f"{interval[0]:.3f}-{interval[1]:.3f}"
+
+
 def _spread(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -802,6 +892,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, help="the markdown file to write")
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also time a plugin that hooks nothing (benchmarks/baseline_plugin.py)",
+    )
+    parser.add_argument(
+        "--samples", type=Path, help="also write every timed run's numbers to this JSON file"
+    )
+    parser.add_argument(
         "--notes",
         type=Path,
         help="markdown appended to the results (default: benchmarks/results-notes.md)",
@@ -810,7 +908,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = 1 if args.quick else args.runs
     compile_plugin()
     corpus = ensure_corpus()
-    bench = Bench(corpus, quick=args.quick, runs=runs)
+    bench = Bench(corpus, quick=args.quick, runs=runs, baseline=args.baseline)
     scenarios: list[Scenario] = []
     for name in args.scenarios.split(","):
         run_scenario: Callable[[], Scenario] = getattr(bench, name.strip())
@@ -834,6 +932,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes_file = DEFAULT_NOTES
     notes = notes_file.read_text() if notes_file else ""
     markdown = to_markdown(bench, scenarios, instructions, profile, notes)
+    if args.samples:
+        samples = [scenario.as_json() for scenario in scenarios]
+        args.samples.write_text(json.dumps(samples, indent=1) + "\n")
     default = WORK_DIR / "RESULTS-quick.md" if args.quick else BENCH_DIR / "RESULTS.md"
     output: Path = args.output or default
     output.parent.mkdir(parents=True, exist_ok=True)

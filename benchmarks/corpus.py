@@ -65,6 +65,8 @@ CRASH_PACKAGES: Final = (
     "websockets",
 )
 PLUGIN_LINE: Final = "plugins = mypy_await_plugin"
+#: The line in its place in plain mypy's config.
+NO_PLUGIN_LINE: Final = "# (no plugin)"
 _COPIED_SUFFIXES: Final = (".py", ".pyi", "py.typed")
 
 
@@ -188,7 +190,7 @@ def mypy_config(corpus: Corpus, packages: Sequence[str], *, plugin: bool) -> str
     lines = [
         "# Written by benchmarks/corpus.py.",
         "[mypy]",
-        PLUGIN_LINE if plugin else "# (no plugin)",
+        PLUGIN_LINE if plugin else NO_PLUGIN_LINE,
         f"python_executable = {venv_python(corpus.venv)}",
         f"packages = {', '.join(packages)}",
         "check_untyped_defs = True",

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 
 import bench
+from corpus import RunResult
 
 SUMMARY = """\
 ==24727== I   refs:      29,701,196,411
@@ -98,3 +99,34 @@ def test_warm_runs_and_rechecks_are_judged_by_their_medians() -> None:
     recheck = _row(table, "a daemon recheck")
     assert warm.endswith("| 1,000,000 | 1,020,000 | 1.0200 | 1.1167 | MISSED |")
     assert recheck.endswith("| 1,000 | 1,010 | 1.0100 | 1.0064 | met |")
+
+
+def test_the_paired_interval_is_the_sign_tests() -> None:
+    # Five values cannot give 95%: even their extremes bracket the median with
+    # probability 1 - 2/32 = 0.9375.
+    assert bench.median_interval([1.0, 2.0, 3.0, 4.0, 5.0]) is None
+    # Six can, with the extremes (1 - 2/64 = 0.969).
+    assert bench.median_interval([6.0, 1.0, 5.0, 2.0, 4.0, 3.0]) == (1.0, 6.0)
+    # Forty: the 14th smallest and the 14th largest (P(B < 14) = 0.0192).
+    values = [float(v) for v in range(40)]
+    assert bench.median_interval(values) == (13.0, 26.0)
+
+
+def test_a_noisy_run_shows_its_interval_in_the_table() -> None:
+    scenario = bench.Scenario("cold", "`mypy --no-incremental`", 6)
+    for plain, plugin in [(10, 10.2), (9, 9.5), (11, 10.9), (10, 10.4), (9.5, 9.6), (10, 10.1)]:
+        scenario.add("plain", RunResult(1, "", "", plain, 1000, plain))
+        scenario.add("plugin", RunResult(1, "", "", plugin, 1000, plugin))
+    assert bench._interval(scenario.paired_ratios("wall")) == "0.991-1.056"
+
+
+def test_the_baseline_gets_its_own_row_against_the_same_plain_runs() -> None:
+    scenario = bench.Scenario("cold", "`mypy --no-incremental`", 6)
+    for plain, plugin, baseline in [(10, 10.5, 10.2)] * 6:
+        scenario.add("plain", RunResult(1, "", "", plain, 1000, plain))
+        scenario.add("plugin", RunResult(1, "", "", plugin, 1000, plugin))
+        scenario.add(bench.BASELINE, RunResult(1, "", "", baseline, 1000, baseline))
+    row = bench._scenario_row(scenario, bench.BASELINE, "(the floor)")
+    assert row.startswith("| cold, baseline: `mypy --no-incremental` | 10.00 (10.00-10.00)")
+    assert "| 1.020 | 1.020 | 1.020-1.020 | 1.020 |" in row
+    assert row.endswith("| (the floor) |")
