@@ -7,6 +7,7 @@ on the summary cachegrind printed for a cold run of the benchmark corpus.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -130,3 +131,12 @@ def test_the_baseline_gets_its_own_row_against_the_same_plain_runs() -> None:
     assert row.startswith("| cold, baseline: `mypy --no-incremental` | 10.00 (10.00-10.00)")
     assert "| 1.020 | 1.020 | 1.020-1.020 | 1.020 |" in row
     assert row.endswith("| (the floor) |")
+
+
+@pytest.mark.parametrize(("label", "module", "path"), bench.CLOCKED)
+def test_each_clocked_entry_point_exists(label: str, module: str, path: str) -> None:
+    # ``--clock`` replaces these by name: a rename must fail here, not time nothing.
+    owner: object = importlib.import_module(module)
+    for part in path.split("."):
+        owner = getattr(owner, part)
+    assert callable(owner), label
