@@ -637,19 +637,8 @@ class Profile:
 
 def profile_plugin(corpus: Corpus, *, quick: bool) -> Profile:
     """Run mypy with the plugin in this process under cProfile, cold."""
-    from mypy import api
-
-    cache = WORK_DIR / "cache" / "profile"
-    args = mypy_command(corpus.config(plugin=True, quick=quick), cache, "--no-incremental")[3:]
     profiler = cProfile.Profile()
-    cwd = Path.cwd()
-    os.chdir(corpus.directory)
-    try:
-        start = time.perf_counter()
-        profiler.runcall(api.run, args)
-        total = time.perf_counter() - start
-    finally:
-        os.chdir(cwd)
+    total = _mypy_in_process(corpus, quick=quick, cache_name="profile", call=profiler.runcall)
     stats = pstats.Stats(profiler)
     plugin_seconds = _plugin_cumulative(stats)
     text = io.StringIO()
@@ -662,6 +651,29 @@ def profile_plugin(corpus: Corpus, *, quick: bool) -> Profile:
         if "mypy_await_plugin" in line or "ncalls" in line
     )
     return Profile(total, plugin_seconds, top)
+
+
+def _mypy_in_process(
+    corpus: Corpus,
+    *,
+    quick: bool,
+    cache_name: str,
+    call: Callable[..., object] = lambda function, *args: function(*args),
+) -> float:
+    """One cold run of mypy with the plugin in this process, made by ``call`` (a
+    profiler's, say); its wall time."""
+    from mypy import api
+
+    cache = WORK_DIR / "cache" / cache_name
+    args = mypy_command(corpus.config(plugin=True, quick=quick), cache, "--no-incremental")[3:]
+    cwd = Path.cwd()
+    os.chdir(corpus.directory)
+    try:
+        start = time.perf_counter()
+        call(api.run, args)
+        return time.perf_counter() - start
+    finally:
+        os.chdir(cwd)
 
 
 def _plugin_cumulative(stats: pstats.Stats) -> float:
@@ -694,8 +706,6 @@ class Clocks:
 
 def clock_plugin(corpus: Corpus, *, quick: bool) -> Clocks:
     """Run mypy with the plugin in this process, cold, each of ``CLOCKED`` timed."""
-    from mypy import api
-
     clocks: list[Clock] = []
     restore: list[tuple[object, str, object]] = []
     for label, module_name, path in CLOCKED:
@@ -708,16 +718,9 @@ def clock_plugin(corpus: Corpus, *, quick: bool) -> Clocks:
         setattr(owner, name, _clocked(original, clock))
         restore.append((owner, name, original))
         clocks.append(clock)
-    cache = WORK_DIR / "cache" / "clock"
-    args = mypy_command(corpus.config(plugin=True, quick=quick), cache, "--no-incremental")[3:]
-    cwd = Path.cwd()
-    os.chdir(corpus.directory)
     try:
-        start = time.perf_counter()
-        api.run(args)
-        total = time.perf_counter() - start
+        total = _mypy_in_process(corpus, quick=quick, cache_name="clock")
     finally:
-        os.chdir(cwd)
         for owner, name, original in restore:
             setattr(owner, name, original)
     return Clocks(total, clocks)
