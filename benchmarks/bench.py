@@ -805,6 +805,16 @@ def to_markdown(
         "",
         "Written by `python benchmarks/bench.py"
         + (" --quick" if bench.quick else f" --runs {bench.runs}")
+        + "".join(
+            f" --{option}"
+            for option, used in (
+                ("instructions", instructions is not None),
+                ("baseline", BASELINE in bench.variants),
+                ("profile", profile is not None),
+                ("clock", clocks is not None),
+            )
+            if used
+        )
         + f"` on {time.strftime('%Y-%m-%d')}.",
         "",
         f"Corpus: {', '.join(pins)}: {lines} lines of Python, checked with"
