@@ -19,7 +19,16 @@ from functools import partial
 from typing import Any, Final, NamedTuple, TypeGuard, TypeVar
 
 from mypy.checker import TypeChecker
-from mypy.nodes import CallExpr, Context, MemberExpr, MypyFile, NameExpr, SymbolNode, TypeAlias
+from mypy.nodes import (
+    CallExpr,
+    Context,
+    FuncDef,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    SymbolNode,
+    TypeAlias,
+)
 from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
@@ -121,9 +130,10 @@ class AwaitPlugin(Plugin):
         if interest is False:
             return chained, True
         name = fullname.rpartition(".")[2]
-        spec = HookSpec(
-            fullname, name, is_method, chained, spawner, sinks, must_await, may_discard
-        )
+        result = Kind.NONE if may_discard else _fixed_result(node, chained)
+        spec = HookSpec(fullname, name, is_method, chained, spawner, sinks, must_await, result)
+        if name in _CALLED_BY_SYNTAX:
+            return partial(self._on_special_call, spec), interest is True
         return partial(self._on_call, spec), interest is True
 
     # The hook.
@@ -132,9 +142,8 @@ class AwaitPlugin(Plugin):
         chained = spec.chained
         return_type = chained(ctx) if chained is not None else ctx.default_return_type
         config = self.config
-        if spec.may_discard:
-            kind = Kind.NONE
-        else:
+        kind = spec.result
+        if kind is None:
             kind = call_result_kind(return_type, config.must_await, listed=spec.must_await)
         watched = spec.spawner or spec.sinks
         if kind is not Kind.LAZY and not watched:
@@ -156,6 +165,16 @@ class AwaitPlugin(Plugin):
         check_call = self._check_call or self._load_checks()
         check_call(ctx, api, spec, return_type, kind, config)
         return return_type
+
+    def _on_special_call(self, spec: HookSpec, ctx: AnyContext) -> Type:
+        """``_on_call`` for ``__aenter__``, ``__aexit__`` and ``__anext__``: mypy checks
+        every ``async with`` and ``async for`` as a call of these, with the statement's
+        expression as the call. Only a call written out (``await cm.__aenter__()``)
+        can lose its result, so that is asked first."""
+        if _is_direct_call(ctx.context, spec):
+            return self._on_call(spec, ctx)
+        chained = spec.chained
+        return chained(ctx) if chained is not None else ctx.default_return_type
 
     def _load_checks(self) -> CheckCall:
         """Import the checks when the first call is to be checked (see ``dispatch``)."""
@@ -196,13 +215,31 @@ class HookSpec(NamedTuple):
     sinks: tuple[Sink, ...]
     #: The callee's definition is listed under ``must_await``.
     must_await: bool = False
-    #: The callee is listed under ``may_discard``.
-    may_discard: bool = False
+    #: The kind of every call's result, where the definition decides it: none for a
+    #: callee listed under ``may_discard``, lazy for an ``async def``.
+    result: Kind | None = None
 
 
-#: Special methods a program calls by name: callable objects, and async context
-#: managers and iterators (``await super().__aenter__()``).
-_CALLED_BY_NAME: Final = frozenset({"__call__", "__aenter__", "__aexit__", "__anext__"})
+#: Special methods of async context managers and iterators: mypy checks every
+#: ``async with`` and ``async for`` as calls of them, and a program may call them by
+#: name (``await super().__aenter__()``).
+_CALLED_BY_SYNTAX: Final = frozenset({"__aenter__", "__aexit__", "__anext__"})
+#: Special methods a program calls by name: those, and callable objects.
+_CALLED_BY_NAME: Final = _CALLED_BY_SYNTAX | {"__call__"}
+
+
+def _fixed_result(node: SymbolNode | None, chained: _Hook | None) -> Kind | None:
+    """``Kind.LAZY`` when every call of ``node`` gives a coroutine: an ``async def``
+    that no decorator wraps and no hook of mypy's rewrites (``None``: the hook
+    classifies each call's result)."""
+    if (
+        chained is None
+        and isinstance(node, FuncDef)
+        and node.is_coroutine
+        and not node.is_async_generator
+    ):
+        return Kind.LAZY
+    return None
 
 
 def config_data(config: AwaitConfig) -> str:

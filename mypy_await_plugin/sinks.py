@@ -270,19 +270,28 @@ def callee_roles(
     ``dangling-task`` and ``async-callback`` checks.
 
     Decided once per name, so kept cheap and exact: most callees are in neither
-    table, and are turned away by their method name alone."""
-    if not isinstance(node, TypeInfo):
-        listed = _listed_members(config.task_spawners, config.sync_callbacks)
-        if fullname.rpartition(".")[2] not in listed:
-            return False, _object_callback_params(fullname, node)
+    table, and are turned away by their method name alone, or (a class) by one walk
+    of its bases."""
+    spawners, sinks = config.task_spawners, config.sync_callbacks
+    if isinstance(node, TypeInfo):
+        unlisted = _match_table(fullname, node, _listed_names(spawners, sinks)) is None
+    else:
+        unlisted = fullname.rpartition(".")[2] not in _listed_members(spawners, sinks)
+    if unlisted:
+        return False, _object_callback_params(fullname, node)
     return spawner_key(fullname, node, config) is not None, callback_params(fullname, node, config)
 
 
 @lru_cache(maxsize=8)
+def _listed_names(spawners: frozenset[str], sinks: frozenset[str]) -> frozenset[str]:
+    """Every name in the spawner and sink tables, the config's entries included."""
+    return _SPAWNER_NAMES | spawners | _sink_names(sinks)
+
+
+@lru_cache(maxsize=8)
 def _listed_members(spawners: frozenset[str], sinks: frozenset[str]) -> frozenset[str]:
-    """The last parts of every name in the spawner and sink tables, the config's
-    entries included."""
-    return _last_parts(_SPAWNER_NAMES | spawners | _sink_names(sinks))
+    """The last parts of every name in those tables: the method names."""
+    return _last_parts(_listed_names(spawners, sinks))
 
 
 # Task spawners.
@@ -327,15 +336,16 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     of the callee also takes an async callable at that parameter: such a callee tells
     the two apart (``inspect.iscoroutinefunction``). Runs once for each callee name in
     a program, so parameters that are not callables are passed over at once."""
+    definition = constructor_of(node) if isinstance(node, TypeInfo) else node
     if (
-        isinstance(node, FuncDef)
-        and isinstance(node.type, CallableType)
-        and _MAY_BE_CALLABLE.isdisjoint(map(type, node.type.arg_types))
+        isinstance(definition, FuncDef)
+        and isinstance(definition.type, CallableType)
+        and _MAY_BE_CALLABLE.isdisjoint(map(type, definition.type.arg_types))
     ):
         return ()  # most callees: a plain ``def``, no parameter that may be a callable
     found: list[Sink] = []
     takes_async: set[ParamRef] = set()
-    signatures, skip = _declared_signatures(node)
+    signatures, skip = _declared_signatures(definition)
     for signature in signatures:
         arg_types = signature.arg_types
         if _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)):

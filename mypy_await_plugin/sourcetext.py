@@ -16,6 +16,7 @@ only make the plugin faster, never change a finding.
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, SuperExpr
@@ -29,6 +30,7 @@ _HASH: Final = ord("#")
 #: Lines kept for this many files at most: mypy checks one module at a time (and
 #: the modules of an import cycle in turns), so a few files are all that is reused.
 _FILES_KEPT: Final = 16
+_READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation
 
 
 class SourceLines(dict[str, "list[bytes] | None"]):
@@ -48,16 +50,34 @@ class SourceLines(dict[str, "list[bytes] | None"]):
 
 
 def _read_lines(path: str) -> list[bytes] | None:
+    # ``os`` calls, not ``open()``: no buffered file object is built for one read.
     try:
-        with open(path, "rb") as file:
-            data = file.read()
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
+    try:
+        data = _read_all(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:  # a lone carriage return ends a line for Python too
             return None
     return data.split(b"\n")
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole file: one read for the size ``fstat`` gives, more if it changed."""
+    size = os.fstat(fd).st_size
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def is_awaited(call: CallExpr, lines: list[bytes]) -> bool:

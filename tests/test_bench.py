@@ -140,3 +140,21 @@ def test_each_clocked_entry_point_exists(label: str, module: str, path: str) -> 
     for part in path.split("."):
         owner = getattr(owner, part)
     assert callable(owner), label
+
+
+def test_a_clock_counts_an_entry_point_called_from_another_once() -> None:
+    clock = bench.Clock("hooked")
+
+    def inner(x: int) -> int:
+        return x + 1
+
+    clocked_inner = bench._clocked(inner, clock)
+
+    def outer(x: int) -> object:
+        return clocked_inner(x)
+
+    clocked_outer = bench._clocked(outer, clock)
+    assert clocked_outer(1) == 2
+    assert clocked_inner(2) == 3
+    assert clock.calls == 2
+    assert not clock.running

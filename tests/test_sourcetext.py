@@ -153,6 +153,20 @@ def test_lines_are_read_as_bytes_with_any_line_end(tmp_path: Path) -> None:
     assert sources[str(tmp_path / "missing.py")] is None
 
 
+def test_a_file_is_read_whole_whatever_size_it_reports(tmp_path: Path) -> None:
+    empty, large = tmp_path / "empty.py", tmp_path / "large.py"
+    empty.write_bytes(b"")
+    large.write_bytes(b"x = 1\n" * 50_000)
+    sources = SourceLines()
+    assert sources[str(empty)] == [b""]
+    assert sources[str(large)] == [b"x = 1"] * 50_000 + [b""]
+    assert sources[str(tmp_path)] is None  # a directory opens, and fails to read
+    status = Path("/proc/self/status")  # Linux gives its size as 0
+    if status.exists():
+        lines = sources[str(status)]
+        assert lines is not None and lines[0].startswith(b"Name:")
+
+
 def test_a_file_parsed_again_is_read_again(tmp_path: Path) -> None:
     path = tmp_path / "module.py"
     path.write_bytes(b"old\n")
