@@ -393,10 +393,8 @@ def _callable_members(typ: Type) -> list[CallableType]:
 
 
 def _declared_signatures(node: SymbolNode | None) -> tuple[list[CallableType], int]:
-    """Each declared signature of ``node``, and how many leading parameters a call
-    does not pass (``self``/``cls``)."""
-    if isinstance(node, TypeInfo):
-        node = constructor_of(node)
+    """Each declared signature of the function ``node`` (a class's constructor, for
+    a class), and how many leading parameters a call does not pass (``self``/``cls``)."""
     if isinstance(node, FuncDef | OverloadedFuncDef):
         return _callable_items(node.type), int(bool(node.info) and not node.is_static)
     if isinstance(node, Decorator):
