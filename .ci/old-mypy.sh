@@ -4,10 +4,12 @@
 # Run it inside an activated virtual environment that already has the project
 # installed with its test extra (as .ci/run leaves it): it replaces that
 # environment's mypy with the lower bound of the "mypy>=..." requirement in
-# pyproject.toml and reruns the suite. Fails when a test fails.
+# pyproject.toml and reruns the suite, in the directory given (the repository by
+# default). Fails when a test fails.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+suite="${1:-$root}"
 cd "$root"
 
 oldest="$(python - <<'EOF'
@@ -36,4 +38,5 @@ echo "+ pip install mypy==$oldest"
 python -m pip install --quiet "mypy==$oldest"
 python -m mypy --version
 echo "+ python -m pytest -n 2"
+cd "$suite"
 python -m pytest -n 2

@@ -143,12 +143,14 @@ ENTRY_POINTS: Final = (
 
 
 #: What ``--clock`` times: a label, a module, and the function in it (looked up
-#: where the plugin calls it, so that the clock sees every call).
+#: where the plugin calls it, so that the clock sees every call; in the compiled
+#: build, only methods of the classes left in Python and functions imported when
+#: called are looked up).
 CLOCKED: Final = (
     ("deciding a callee name", "mypy_await_plugin.plugin", "Decisions.__missing__"),
     ("a hooked call, all of it", "mypy_await_plugin.plugin", "AwaitPlugin._on_call"),
     ("a hooked call, all of it", "mypy_await_plugin.plugin", "AwaitPlugin._on_special_call"),
-    ("of which reading a file's lines", "mypy_await_plugin.sourcetext", "_read_lines"),
+    ("of which reading a file's lines", "mypy_await_plugin.sourcetext", "SourceLines.__missing__"),
     ("of which the checks", "mypy_await_plugin.dispatch", "check_call"),
 )
 
@@ -793,7 +795,15 @@ def machine() -> dict[str, str]:
         "Python": platform.python_version(),
         "mypy": mypy.version.__version__,
         "mypy-await-plugin": f"{mypy_await_plugin.__version__} ({commit or 'no git'})",
+        "build of the plugin": plugin_build(),
     }
+
+
+def plugin_build() -> str:
+    """Whether the plugin that runs is the compiled build (``hatch_build.py``)."""
+    hooks = importlib.import_module("mypy_await_plugin.plugin")
+    compiled = not str(hooks.__file__).endswith(".py")
+    return "compiled with mypyc" if compiled else "Python"
 
 
 def to_markdown(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Final, NamedTuple
+from typing import ClassVar, Final, NamedTuple
 
 from mypy import nodes
 from mypy.nodes import (
@@ -150,7 +150,7 @@ class _FunctionFacts:
     #: The facts of the function hooks fired in last: hooks fire call by call, so
     #: one function's calls come together (both passes of a deferred function, all
     #: copies of a function with value-restricted TypeVars).
-    _last: _FunctionFacts | None = None
+    _last: ClassVar[_FunctionFacts | None] = None
 
     def __init__(self, function: FuncItem) -> None:
         self.function = function

@@ -33,6 +33,7 @@ from mypy.options import Options
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
+from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
@@ -50,6 +51,10 @@ _H = TypeVar("_H", FunctionHook, MethodHook)
 CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig], None]
 
 
+# A compiled build (see README) keeps these two classes as ordinary Python classes:
+# mypy's ``Plugin`` is compiled in mypy's own build, whose object layout a subclass
+# compiled apart cannot extend, and the hooks are stored in the instance's ``__dict__``.
+@mypyc_attr(native_class=False)
 class AwaitPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
@@ -184,6 +189,7 @@ class AwaitPlugin(Plugin):
         return check_call
 
 
+@mypyc_attr(native_class=False)  # mypy calls ``__getitem__`` on every call it checks
 class Decisions(dict[str, "_H | None"]):
     """The hook decided for each full name so far; a name not seen yet is decided
     when first looked up, and the answer kept when it is final."""

@@ -20,6 +20,7 @@ import os
 from typing import Final
 
 from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, SuperExpr
+from mypy_extensions import mypyc_attr
 
 #: Bytes that continue a primary after a call: an attribute, a call, an index; and
 #: a line continuation, after which we do not look.
@@ -33,6 +34,7 @@ _FILES_KEPT: Final = 16
 _READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation
 
 
+@mypyc_attr(native_class=False)  # a dict with ``__missing__``, as ``plugin.Decisions``
 class SourceLines(dict[str, "list[bytes] | None"]):
     """The lines of the files being checked, as bytes, read when first asked for."""
 
