@@ -51,9 +51,9 @@ _H = TypeVar("_H", FunctionHook, MethodHook)
 CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig], None]
 
 
-# A compiled build (see README) keeps these two classes as ordinary Python classes:
-# mypy's ``Plugin`` is compiled in mypy's own build, whose object layout a subclass
-# compiled apart cannot extend, and the hooks are stored in the instance's ``__dict__``.
+# An ordinary Python class in the compiled build too (see README): mypy's ``Plugin`` is
+# compiled in mypy's own build, whose object layout a class compiled apart cannot
+# extend, and the hooks are stored in the instance's ``__dict__``.
 @mypyc_attr(native_class=False)
 class AwaitPlugin(Plugin):
     def __init__(self, options: Options) -> None:
