@@ -23,6 +23,7 @@ from mypy_await_plugin.awaitables import (
     union_receiver_may_give_plain,
 )
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.evidence import Evidence
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class CallSite:
         "api",
         "config",
         "ctx",
+        "evidence",
         "fullname",
         "is_method",
         "result_kind",
@@ -50,6 +52,7 @@ class CallSite:
         return_type: Type,
         result_kind: Kind,
         config: AwaitConfig,
+        evidence: Evidence,
     ) -> None:
         self.ctx = ctx
         self.api = api
@@ -60,6 +63,8 @@ class CallSite:
         #: ``must_await`` applied); ``kind`` also looks at union callees.
         self.result_kind = result_kind
         self.config = config
+        #: What function bodies say they return (``evidence``).
+        self.evidence = evidence
         self._kind: Kind | None = None
         self._usage: Usage | None = None
 

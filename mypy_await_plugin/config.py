@@ -48,7 +48,8 @@ class AwaitConfig(NamedTuple):
 
     #: Types or callables whose results must be awaited (full names).
     must_await: frozenset[str] = frozenset()
-    #: Callables or types whose awaitable results may be dropped (full names).
+    #: Callables whose awaitable results may be dropped (full names), and receiver
+    #: classes every method call on which may be dropped (``package.Class.*``).
     may_discard: frozenset[str] = frozenset()
     #: Extra sinks for ``async-callback``: ``module.func:param`` or ``module.func:N``.
     sync_callbacks: frozenset[str] = frozenset()
@@ -169,6 +170,20 @@ def _check_full_name(entry: str) -> str | None:
     return f'"{entry}" is not a full name (write it as "package.module.Name")'
 
 
+def _check_discardable(entry: str) -> str | None:
+    """A callee's full name, or ``package.module.Class.*``: every method called on an
+    instance of that class (``libraries``)."""
+    name = entry.removesuffix(".*")
+    if name != entry and _check_full_name(name) is None:
+        return None
+    if _check_full_name(entry) is None:
+        return None
+    return (
+        f'"{entry}" is not a full name (write it as "package.module.Name", or'
+        ' "package.module.Class.*" for every method called on that class)'
+    )
+
+
 def _check_code(entry: str) -> str | None:
     if entry in CODES_BY_NAME:
         return None
@@ -196,7 +211,7 @@ _Check = Callable[[str], "str | None"]
 #: Every key of the section, and how its entries are checked.
 KEYS: Final[Mapping[str, _Check]] = {
     "must_await": _check_full_name,
-    "may_discard": _check_full_name,
+    "may_discard": _check_discardable,
     "sync_callbacks": _check_sink,
     "task_spawners": _check_full_name,
     "disable": _check_code,

@@ -25,6 +25,7 @@ from mypy_await_plugin.checks import (
     truthy_coroutine,
 )
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.evidence import Evidence
 from mypy_await_plugin.usage import Use
 
 if TYPE_CHECKING:
@@ -38,8 +39,9 @@ def check_call(
     return_type: Type,
     result_kind: Kind,
     config: AwaitConfig,
+    evidence: Evidence,
 ) -> None:
-    site = CallSite(ctx, api, spec, return_type, result_kind, config)
+    site = CallSite(ctx, api, spec, return_type, result_kind, config, evidence)
     try:
         _run_checks(site, spec)
     except Exception as exc:  # never take mypy down with us

@@ -38,6 +38,8 @@ from mypy_extensions import mypyc_attr
 from mypy_await_plugin import errorcodes
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
+from mypy_await_plugin.evidence import Evidence, Fact
+from mypy_await_plugin.libraries import may_discard_result
 from mypy_await_plugin.loading import raise_usage_error
 from mypy_await_plugin.sinks import Sink, callee_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
@@ -48,7 +50,9 @@ AnyContext = FunctionContext | MethodContext
 _Hook = Callable[[Any], Type]
 _H = TypeVar("_H", FunctionHook, MethodHook)
 #: ``dispatch.check_call``, imported at the first call there is to check.
-CheckCall = Callable[[AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig], None]
+CheckCall = Callable[
+    [AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig, Evidence], None
+]
 
 
 # An ordinary Python class in the compiled build too (see README): mypy's ``Plugin`` is
@@ -65,6 +69,7 @@ class AwaitPlugin(Plugin):
             self.config = AwaitConfig()
             self._usage_error = str(error)
         self._config_data = config_data(self.config)
+        self._evidence = Evidence(self.config)
         self._default = DefaultPlugin(options)
         self._function_hooks = Decisions[FunctionHook](partial(self._decide_safely, False))
         self._method_hooks = Decisions[MethodHook](partial(self._decide_safely, True))
@@ -84,10 +89,25 @@ class AwaitPlugin(Plugin):
             raise_usage_error(self._usage_error)
         super().set_modules(modules)
         self._default.set_modules(modules)
+        self._evidence.set_modules(modules)
 
     def report_config_data(self, ctx: ReportConfigContext) -> str:
-        # Asked once per module, and stored with each module in mypy's cache.
+        # Asked once per module when its cache entry is validated (``is_check``) and
+        # again just before the module is serialized into the cache: then the facts
+        # read from its bodies are stored with it (``evidence``).
+        if not ctx.is_check:
+            self._write_facts(ctx.id)
         return self._config_data
+
+    def _write_facts(self, module_id: str) -> None:
+        module = self._modules.get(module_id) if self._modules else None
+        if module is None:
+            return
+        try:
+            self._evidence.write_carrier(module)
+        except Exception:
+            if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
+                raise
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         # A module was (re)parsed, in a cold run or a daemon update: definitions may
@@ -95,6 +115,7 @@ class AwaitPlugin(Plugin):
         self._function_hooks.clear()
         self._method_hooks.clear()
         self._sources.forget(file.path)
+        self._evidence.forget()
         return []
 
     # Deciding, once per full name.
@@ -119,18 +140,26 @@ class AwaitPlugin(Plugin):
         if _never_a_written_call(fullname):
             return chained, True
         config = self.config
-        node = lookup_callee(fullname, self.lookup_fully_qualified)
+        lookup = self.lookup_fully_qualified
+        node = lookup_callee(fullname, lookup)
         spawner, sinks = callee_roles(fullname, node, config)
+        # What the callee's body returns, where its declaration does not tell.
+        fact = self._evidence.fact(node)
+        if fact is Fact.FRESH_TASK or fact is Fact.KEPT_TASK:
+            spawner = fact is Fact.FRESH_TASK
         # Most configurations list nothing under ``must_await``.
         must_await = bool(config.must_await) and _listed(fullname, node, config.must_await)
-        may_discard = fullname in config.may_discard
+        may_discard = may_discard_result(fullname, node, config, lookup)
         lazy: bool | None = must_await
         if not lazy and not may_discard:
             # ``None``: not known yet, so not cached. A local name (``cb()``) or a
             # class defined in a function cannot be looked up: the hook decides from
             # the inferred type.
             modules = self._modules or NO_MODULES
-            lazy = node is None or callee_may_return_lazy(node, config.must_await, modules)
+            if fact is Fact.LAZY or fact is Fact.NONE:
+                lazy = fact is Fact.LAZY
+            else:
+                lazy = node is None or callee_may_return_lazy(node, config.must_await, modules)
         interest = spawner or bool(sinks) or lazy
         if interest is False:
             return chained, True
@@ -168,7 +197,7 @@ class AwaitPlugin(Plugin):
             if lines is not None and is_awaited(call, lines):
                 return return_type
         check_call = self._check_call or self._load_checks()
-        check_call(ctx, api, spec, return_type, kind, config)
+        check_call(ctx, api, spec, return_type, kind, config, self._evidence)
         return return_type
 
     def _on_special_call(self, spec: HookSpec, ctx: AnyContext) -> Type:

@@ -34,7 +34,13 @@ from mypy.nodes import (
 from mypy.subtypes import find_member
 from mypy.types import CallableType, Instance, Overloaded, ProperType, Type, get_proper_type
 
-from mypy_await_plugin.awaitables import is_coroutine, is_lazy, module_of, starts_its_own_work
+from mypy_await_plugin.awaitables import (
+    Kind,
+    is_coroutine,
+    is_lazy,
+    module_of,
+    starts_its_own_work,
+)
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
 from mypy_await_plugin.sinks import (
@@ -165,6 +171,9 @@ def _lazy_return(proper: ProperType, site: CallSite) -> Type | None:
     if isinstance(proper, CallableType):
         if proper.is_type_obj():
             return None  # a class: calling it builds an object
+        told = site.evidence.kind_of(proper.definition)
+        if told is not None:
+            return proper.ret_type if told is Kind.LAZY else None
         if starts_its_own_work(proper.definition, site.api.modules, site.config.must_await):
             return None
         return proper.ret_type if is_lazy(proper.ret_type, must_await) else None

@@ -3,7 +3,9 @@
 The event loop keeps only weak references to tasks: a task nobody keeps can be
 garbage-collected before it finishes, and its exception is never seen. Reported
 where a statement drops the result of a spawner from ``sinks`` (``create_task``,
-``ensure_future``, ``gather``, ``run_in_executor``, the config's ``task_spawners``):
+``ensure_future``, ``gather``, ``run_in_executor``, the config's ``task_spawners``,
+and project helpers whose body returns a task they spawned and kept nowhere: see
+``evidence``):
 a bare statement, inside ``and``/``or``, a conditional expression, a display or a
 comprehension statement, or assigned to ``_``. A bare statement that mypy's own
 ``unused-awaitable`` reports (when the user enabled it) is left to mypy.
@@ -14,9 +16,9 @@ from __future__ import annotations
 from functools import partial
 
 from mypy.lookup import lookup_fully_qualified
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import Instance, NoneType, Type
 
-from mypy_await_plugin.awaitables import Kind, classify
+from mypy_await_plugin.awaitables import Kind, classify, union_members
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.checks.discarded_awaitable import mypy_reports_statement
 from mypy_await_plugin.errorcodes import DANGLING_TASK
@@ -37,8 +39,8 @@ def check(site: CallSite) -> None:
     usage = site.usage
     if usage.use not in (Use.DROPPED, Use.DROPPED_TO_UNDERSCORE):
         return
-    returned = get_proper_type(site.return_type)
-    if not isinstance(returned, Instance):
+    returned = _task_of(site.return_type)
+    if returned is None:
         return  # ``Any``, ``None``: nothing to keep, or nothing known
     if site.fullname == ENSURE_FUTURE and _passes_a_future(site):
         return  # returns its argument unchanged: whoever made it may keep it
@@ -50,6 +52,15 @@ def check(site: CallSite) -> None:
         fate = 'is assigned to "_" and dropped'
     message = f'{site.type_text()} returned by "{_spawner_name(site)}" {fate}; {_risk(returned)}'
     site.report(DANGLING_TASK, message, site.call, NOTE)
+
+
+def _task_of(typ: Type) -> Instance | None:
+    """The task or future a spawner returns: its return type, or the one class in an
+    ``Optional`` one (a helper that spawns only when it has something to run)."""
+    members = [item for item in union_members(typ) if not isinstance(item, NoneType)]
+    if len(members) == 1 and isinstance(members[0], Instance):
+        return members[0]
+    return None
 
 
 def _risk(returned: Instance) -> str:

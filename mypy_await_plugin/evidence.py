@@ -1,0 +1,565 @@
+"""What a function's body says it returns, where its declaration does not tell.
+
+A plain ``def`` declared ``-> Awaitable[T]`` may start its work and hand back a future
+(a handle), or hand back a coroutine that runs only when awaited (lazy); a hook
+declared ``-> Coroutine[...] | None`` may only ever return ``None``; a helper declared
+``-> asyncio.Task[T]`` may spawn a task that nothing but the event loop's weak set
+holds, or keep it in a set of its own. The declaration is the same; the body differs.
+This module reads the body and records one ``Fact`` per function:
+
+* ``LAZY``: every value it returns (``None`` aside) is a lazy awaitable it made: the
+  call of an ``async def``, of a ``Coroutine``-declared callee, of an ``Awaitable``
+  protocol member or callable, of another function with this fact, directly or
+  through a local name that nothing else uses.
+* ``NONE``: it only ever returns ``None``.
+* ``FRESH_TASK``: it returns a task or future it spawned (a listed spawner's call, or
+  another function with this fact) and keeps nowhere: dropping it is ``dangling-task``.
+* ``KEPT_TASK``: it returns such a task after passing it on or storing it
+  (``self._tasks.add(task)``): it is kept, even when its callers drop it.
+
+No fact: the declaration decides, as before. Only plain ``def`` bodies that mypy has
+(not stubs, protocol members, abstract or trivial bodies) whose declared return may
+be an awaitable are read, and each once per definition.
+
+The evidence is read from the syntax tree and from declarations (names bound by
+semantic analysis, annotated types), never from types mypy infers while checking,
+so the answer is the same whichever of a caller and its callee mypy checks first
+(import cycles, a caller written above its callee).
+
+A module loaded from mypy's cache has no bodies. Its facts travel with it in a
+carrier: a private variable of the module (``CARRIER``) whose final value lists
+them. ``write_carrier`` puts it in the module's symbol table just before mypy
+serializes the module (``report_config_data`` at cache write), so it is also part
+of the module's interface hash: an incremental run re-checks the importers of a
+module whose facts changed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from mypy.nodes import (
+    GDEF,
+    LDEF,
+    NOT_ABSTRACT,
+    AssignmentStmt,
+    Block,
+    CallExpr,
+    ConditionalExpr,
+    Decorator,
+    Expression,
+    ForStmt,
+    FuncDef,
+    FuncItem,
+    IfStmt,
+    MatchStmt,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    Node,
+    OverloadedFuncDef,
+    RefExpr,
+    ReturnStmt,
+    Statement,
+    SuperExpr,
+    SymbolNode,
+    SymbolTableNode,
+    TryStmt,
+    TypeInfo,
+    Var,
+    WhileStmt,
+    WithStmt,
+)
+from mypy.semanal import is_trivial_body
+from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
+
+from mypy_await_plugin.awaitables import (
+    LAZY_TYPE_NAMES,
+    Kind,
+    classify,
+    module_of,
+    starts_its_own_work,
+    union_members,
+)
+from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.sinks import spawner_key
+from mypy_await_plugin.syntax import paths_to
+
+
+class Fact(enum.Enum):
+    LAZY = "lazy"
+    NONE = "none"
+    FRESH_TASK = "task"
+    KEPT_TASK = "kept"
+
+
+#: The name of the variable that carries a cached module's facts.
+CARRIER: Final = "__mypy_await_plugin_facts__"
+#: The spawners whose result is a task only the event loop's weak set holds. A helper
+#: returning ``gather(...)`` or ``run_in_executor(...)`` hands back a future to await
+#: if the caller cares (callback collections do), and stays a handle.
+_TASK_CREATORS: Final = frozenset(
+    {
+        "asyncio.tasks.create_task",
+        "asyncio.tasks.ensure_future",
+        "asyncio.events.AbstractEventLoop.create_task",
+    }
+)
+_BY_VALUE: Final = {fact.value: fact for fact in Fact}
+#: Decorators that keep the function's signature and body as they are.
+_TRANSPARENT: Final = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+
+
+class Evidence:
+    """The facts of the functions of one build, read once per definition.
+
+    Answers are kept per full name together with the definition they were read
+    from: after a daemon re-parses a module its definitions are new objects, and
+    ``forget`` drops everything when any module was (re)parsed, since one function's
+    fact may rest on another's.
+    """
+
+    def __init__(self, config: AwaitConfig) -> None:
+        self._config = config
+        self._modules: Mapping[str, MypyFile] = {}
+        self._read: dict[str, tuple[FuncDef, Fact | None]] = {}
+        self._carried: dict[str, tuple[MypyFile, dict[str, Fact]]] = {}
+        self._reading: set[str] = set()
+
+    def set_modules(self, modules: Mapping[str, MypyFile]) -> None:
+        self._modules = modules
+
+    def forget(self) -> None:
+        self._read.clear()
+        self._carried.clear()
+
+    # Asking.
+
+    def fact(self, node: SymbolNode | None) -> Fact | None:
+        """The fact of the function ``node`` (``None``: none, or not a function)."""
+        func = _function_of(node)
+        if func is None or not _may_have_facts(func):
+            return None
+        module = self._modules.get(module_of(func))
+        if module is None or module.is_stub:
+            return None  # a stub's bodies are ``...``: its declarations are all there is
+        fullname = func.fullname
+        if module.is_cache_skeleton:
+            return self._carrier_of(module).get(fullname)
+        known = self._read.get(fullname)
+        if known is not None and known[0] is func:
+            return known[1]
+        if fullname in self._reading:
+            return None  # a recursive function: what it returns of itself adds nothing
+        self._reading.add(fullname)
+        try:
+            fact = self._read_body(func)
+        finally:
+            self._reading.discard(fullname)
+        self._read[fullname] = (func, fact)
+        return fact
+
+    def kind_of(self, node: SymbolNode | None) -> Kind | None:
+        """What calls of the function ``node`` give, where its body tells: lazy or
+        none (``None``: its declaration decides)."""
+        fact = self.fact(node)
+        if fact is Fact.LAZY:
+            return Kind.LAZY
+        return Kind.NONE if fact is Fact.NONE else None
+
+    def _carrier_of(self, module: MypyFile) -> dict[str, Fact]:
+        known = self._carried.get(module.fullname)
+        if known is not None and known[0] is module:
+            return known[1]
+        facts = decode(_carrier_text(module))
+        self._carried[module.fullname] = (module, facts)
+        return facts
+
+    # The carrier.
+
+    def write_carrier(self, module: MypyFile) -> None:
+        """Put the facts of ``module``'s functions in its symbol table, for its cache."""
+        if module.is_cache_skeleton:
+            return
+        facts: dict[str, Fact] = {}
+        for func in _functions_of(module):
+            fact = self.fact(func)
+            if fact is not None:
+                facts[func.fullname] = fact
+        names = module.names
+        if not facts:
+            names.pop(CARRIER, None)
+            return
+        carrier = Var(CARRIER)
+        carrier._fullname = f"{module.fullname}.{CARRIER}"
+        carrier.is_final = True
+        carrier.final_value = encode(facts)
+        names[CARRIER] = SymbolTableNode(GDEF, carrier, module_public=False, plugin_generated=True)
+
+    # Reading a body.
+
+    def _read_body(self, func: FuncDef) -> Fact | None:
+        if not func.body.body or is_trivial_body(func.body):
+            # Empty: stripped (an installed package's, whose errors mypy does not
+            # show) or made up by a plugin. Trivial (``...``, ``pass``, ``raise
+            # NotImplementedError``): a declaration, whatever its overrides do.
+            return None
+        facts: set[Fact | None] = set()
+        for value in _returned_values(func.body):
+            if value is not None and not _is_none(value):
+                facts.add(self._value_fact(value, func))
+        facts.discard(Fact.NONE)  # a call of a function that returns only None
+        if not facts:
+            return Fact.NONE
+        return facts.pop() if len(facts) == 1 else None
+
+    def _value_fact(self, value: Expression, func: FuncDef) -> Fact | None:
+        if isinstance(value, CallExpr):
+            return self._call_fact(value, func)
+        if isinstance(value, ConditionalExpr):
+            branches = {
+                self._value_fact(branch, func) if not _is_none(branch) else Fact.NONE
+                for branch in (value.if_expr, value.else_expr)
+            }
+            branches.discard(Fact.NONE)
+            if not branches:
+                return Fact.NONE
+            return branches.pop() if len(branches) == 1 else None
+        if isinstance(value, NameExpr) and value.kind == LDEF and isinstance(value.node, Var):
+            return self._local_fact(value.node, func)
+        return None
+
+    def _call_fact(self, call: CallExpr, func: FuncDef) -> Fact | None:
+        callee = self._callee(call.callee, func)
+        if callee is None:
+            return None
+        fullname, node = callee
+        if isinstance(node, Type):
+            return Fact.LAZY if _returns_lazy(node, self._config) else None
+        own = self.fact(node)
+        if own is not None:
+            return own
+        if fullname is not None and self._creates_task(fullname, node):
+            return Fact.FRESH_TASK
+        return Fact.LAZY if _definitely_lazy(node, self._config, self._modules) else None
+
+    def _creates_task(self, fullname: str, node: SymbolNode) -> bool:
+        key = spawner_key(fullname, node, self._config)
+        return key is not None and (key in _TASK_CREATORS or key in self._config.task_spawners)
+
+    def _local_fact(self, var: Var, func: FuncDef) -> Fact | None:
+        """A returned local: what its assignments bind, when nothing else uses it (a
+        task passed on or stored is kept; a coroutine passed on may be awaited there,
+        and one whose methods are called may be run by them: ``coro.send(None)``)."""
+        bound: set[Fact | None] = set()
+        kept = received = False
+        for path in paths_to(func.body, (NameExpr,)):
+            name = path[-1]
+            if not isinstance(name, NameExpr) or name.node is not var:
+                continue
+            parent = path[-2] if len(path) >= 2 else None
+            if isinstance(parent, AssignmentStmt) and name in parent.lvalues:
+                if len(parent.lvalues) != 1:
+                    return None
+                bound.add(self._value_fact(parent.rvalue, func))
+            elif _nested(path):
+                kept = True
+            elif _is_receiver(path):
+                received = True
+            elif not isinstance(parent, ReturnStmt):
+                kept = True
+        if len(bound) != 1:
+            return None
+        fact = bound.pop()
+        if fact in (Fact.FRESH_TASK, Fact.KEPT_TASK):
+            return Fact.KEPT_TASK if kept else fact
+        return None if kept or received else fact
+
+    # Resolving a callee from declarations.
+
+    def _callee(
+        self, callee: Expression, func: FuncDef
+    ) -> tuple[str | None, SymbolNode | Type] | None:
+        """What a call in ``func`` calls: a definition (with the full name mypy gives
+        the call), or the declared type of a callable value."""
+        if isinstance(callee, SuperExpr):
+            info = callee.info
+            if info is None:
+                return None
+            for base in info.mro[1:]:
+                symbol = base.names.get(callee.name)
+                if symbol is not None and symbol.node is not None:
+                    return f"{base.fullname}.{callee.name}", symbol.node
+            return None
+        if isinstance(callee, RefExpr) and callee.node is not None:
+            node = callee.node
+            if isinstance(node, Var):
+                typ = _declared_var_type(node, func)
+                return (None, typ) if typ is not None else None
+            return node.fullname, node
+        if isinstance(callee, MemberExpr):
+            info = _type_info(self._declared_type(callee.expr, func))
+            if info is None:
+                return None
+            symbol = info.get(callee.name)
+            if symbol is None or symbol.node is None:
+                return None
+            member = symbol.node
+            if isinstance(member, Var):
+                return (None, member.type) if member.type is not None else None
+            return f"{info.fullname}.{callee.name}", member
+        return None
+
+    def _declared_type(self, expr: Expression, func: FuncDef) -> Type | None:
+        """The type of ``expr`` as declared: ``self``, a parameter, an annotated
+        variable or attribute, or an attribute ``__init__`` sets from a parameter."""
+        if isinstance(expr, NameExpr):
+            node = expr.node
+            if isinstance(node, Var):
+                if _is_self(node, func):
+                    return Instance(func.info, [])
+                return _declared_var_type(node, func)
+            return None
+        if isinstance(expr, MemberExpr) and isinstance(expr.expr, NameExpr):
+            owner = expr.expr.node
+            if not (isinstance(owner, Var) and _is_self(owner, func)):
+                return None
+            symbol = func.info.get(expr.name)
+            if symbol is None or not isinstance(symbol.node, Var):
+                return None
+            attribute = symbol.node
+            if attribute.type is not None and not attribute.is_inferred:
+                return attribute.type
+            return _set_in_init(func.info, expr.name)
+        return None
+
+
+def _set_in_init(info: TypeInfo, attribute: str) -> Type | None:
+    """``self.attribute = param`` in the class's ``__init__``: the parameter's declared type."""
+    symbol = info.get("__init__")
+    init = symbol.node if symbol is not None else None
+    if not isinstance(init, FuncDef) or not isinstance(init.type, CallableType):
+        return None
+    for stmt in init.body.body:
+        if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
+            continue
+        target, value = stmt.lvalues[0], stmt.rvalue
+        if (
+            isinstance(target, MemberExpr)
+            and target.name == attribute
+            and isinstance(target.expr, NameExpr)
+            and isinstance(target.expr.node, Var)
+            and _is_self(target.expr.node, init)
+            and isinstance(value, NameExpr)
+            and isinstance(value.node, Var)
+        ):
+            return _declared_var_type(value.node, init)
+    return None
+
+
+def _declared_var_type(var: Var, func: FuncDef) -> Type | None:
+    """A parameter's declared type, or an explicitly annotated variable's."""
+    signature = func.type
+    if isinstance(signature, CallableType):
+        for argument, typ in zip(func.arguments, signature.arg_types, strict=False):
+            if argument.variable is var:
+                return typ
+    if var.type is not None and not var.is_inferred:
+        return var.type
+    return None
+
+
+def _is_self(var: Var, func: FuncDef) -> bool:
+    return (
+        bool(func.info)
+        and not func.is_static
+        and not func.is_class
+        and bool(func.arguments)
+        and func.arguments[0].variable is var
+    )
+
+
+def _type_info(typ: Type | None) -> TypeInfo | None:
+    proper = get_proper_type(typ)
+    return proper.type if isinstance(proper, Instance) else None
+
+
+# What counts as evidence.
+
+
+def _definitely_lazy(
+    node: SymbolNode | Type, config: AwaitConfig, modules: Mapping[str, MypyFile]
+) -> bool:
+    """Whether every call of the definition ``node`` gives a lazy awaitable, by its
+    declaration: an ``async def``, or a declared lazy return (all overloads) that is
+    not a plain ``def`` starting its own work."""
+    if isinstance(node, FuncDef):
+        if node.is_coroutine:
+            return not node.is_async_generator
+        if starts_its_own_work(node, modules, config.must_await):
+            return False
+        return node.type is not None and _returns_lazy(node.type, config)
+    if isinstance(node, OverloadedFuncDef):
+        return node.type is not None and _returns_lazy(node.type, config)
+    if isinstance(node, Decorator):
+        if starts_its_own_work(node, modules, config.must_await):
+            return False
+        return node.var.type is not None and _returns_lazy(node.var.type, config)
+    return False
+
+
+def _returns_lazy(signature: Type, config: AwaitConfig) -> bool:
+    proper = get_proper_type(signature)
+    if isinstance(proper, CallableType):
+        return classify(proper.ret_type, config.must_await) is Kind.LAZY
+    if isinstance(proper, Overloaded):
+        must_await = config.must_await
+        return all(classify(item.ret_type, must_await) is Kind.LAZY for item in proper.items)
+    return False
+
+
+def _function_of(node: SymbolNode | None) -> FuncDef | None:
+    if isinstance(node, Decorator) and all(
+        isinstance(decorator, RefExpr) and decorator.fullname in _TRANSPARENT
+        for decorator in node.decorators
+    ):
+        return node.func
+    return node if isinstance(node, FuncDef) else None
+
+
+def _may_have_facts(func: FuncDef) -> bool:
+    """A plain ``def``, declared to return what may be an
+    awaitable: the only definitions whose body is read."""
+    if (
+        func.is_coroutine
+        or func.is_generator
+        or func.abstract_status != NOT_ABSTRACT
+        or not isinstance(func.type, CallableType)
+    ):
+        return False
+    info = func.info
+    if info and info.is_protocol:
+        return False
+    return any(_may_await(item) for item in union_members(func.type.ret_type))
+
+
+def _may_await(typ: Type) -> bool:
+    return isinstance(typ, Instance) and (
+        typ.type.fullname in LAZY_TYPE_NAMES or typ.type.get("__await__") is not None
+    )
+
+
+def _is_none(expr: Expression) -> bool:
+    return isinstance(expr, NameExpr) and expr.fullname == "builtins.None"
+
+
+def _returned_values(block: Block) -> Iterator[Expression | None]:
+    """The expression of each ``return`` in a function body, nested functions and
+    classes aside (``None`` for a bare ``return``)."""
+    stack: list[Statement] = list(reversed(block.body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ReturnStmt):
+            yield stmt.expr
+        else:
+            stack.extend(reversed(_inner_statements(stmt)))
+
+
+def _inner_statements(stmt: Statement) -> list[Statement]:
+    blocks: list[Block | None]
+    if isinstance(stmt, Block):
+        blocks = [stmt]
+    elif isinstance(stmt, IfStmt):
+        blocks = [*stmt.body, stmt.else_body]
+    elif isinstance(stmt, WhileStmt | ForStmt):
+        blocks = [stmt.body, stmt.else_body]
+    elif isinstance(stmt, WithStmt):
+        blocks = [stmt.body]
+    elif isinstance(stmt, TryStmt):
+        blocks = [stmt.body, *stmt.handlers, stmt.else_body, stmt.finally_body]
+    elif isinstance(stmt, MatchStmt):
+        blocks = list(stmt.bodies)
+    else:
+        return []
+    return [inner for block in blocks if block is not None for inner in block.body]
+
+
+def _is_receiver(path: list[Node]) -> bool:
+    """``name.method(...)``: the name is only the receiver of a method call."""
+    if len(path) < 3:
+        return False
+    member, call = path[-2], path[-3]
+    return (
+        isinstance(member, MemberExpr)
+        and member.expr is path[-1]
+        and isinstance(call, CallExpr)
+        and call.callee is member
+    )
+
+
+def _nested(path: list[Node]) -> bool:
+    """Whether the use sits in a nested function or lambda (it may run any time)."""
+    return any(isinstance(node, FuncItem) for node in path[1:])
+
+
+def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
+    """The functions and methods ``module`` defines, by its symbol tables."""
+    prefix = module.fullname
+    classes: list[TypeInfo] = []
+    for name, symbol in module.names.items():
+        node = symbol.node
+        if isinstance(node, TypeInfo):
+            if node.fullname == f"{prefix}.{name}":
+                classes.append(node)
+            continue
+        func = _function_of(node)
+        if func is not None and func.fullname == f"{prefix}.{name}":
+            yield func
+    seen: set[str] = set()
+    while classes:
+        info = classes.pop()
+        if info.fullname in seen:
+            continue
+        seen.add(info.fullname)
+        for name, symbol in info.names.items():
+            node = symbol.node
+            if isinstance(node, TypeInfo):
+                if node.fullname == f"{info.fullname}.{name}":
+                    classes.append(node)
+                continue
+            func = _function_of(node)
+            if func is not None and func.info is info:
+                yield func
+
+
+# The carrier's text.
+
+
+def encode(facts: Mapping[str, Fact]) -> str:
+    """``name=fact`` pairs, sorted so that the same facts give the same cache bytes."""
+    return ";".join(f"{name}={facts[name].value}" for name in sorted(facts))
+
+
+def decode(text: str | None) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    if not text:
+        return facts
+    for pair in text.split(";"):
+        name, _, value = pair.partition("=")
+        fact = _BY_VALUE.get(value)
+        if fact is not None:
+            facts[name] = fact
+    return facts
+
+
+def _carrier_text(module: MypyFile) -> str | None:
+    symbol = module.names.get(CARRIER)
+    node = symbol.node if symbol is not None else None
+    if isinstance(node, Var) and isinstance(node.final_value, str):
+        return node.final_value
+    return None
+
+
+__all__ = ["CARRIER", "Evidence", "Fact"]

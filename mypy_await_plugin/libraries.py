@@ -1,0 +1,111 @@
+"""Library APIs whose awaitable declarations mislead, and receivers whose results may drop.
+
+Some libraries declare a method ``-> Awaitable[...]`` for one receiver and behave
+otherwise for another. redis-py's asyncio command methods are overloads on ``self``:
+called on a ``redis.asyncio.Redis`` client they return a coroutine that must be
+awaited, but called on a pipeline (``Pipeline``, ``ClusterPipeline``, both inheriting
+the client's commands) they queue the command and return the pipeline itself, and
+dropping that is the documented use::
+
+    async with r.pipeline(transaction=True) as pipe:
+        pipe.set("a", "1")   # queued: nothing to await
+        pipe.get("a")
+        await pipe.execute()  # the one call that runs them
+
+``QUEUED_COMMANDS`` lists such receivers: full class names, matched through
+subclasses, with the module prefix where the queuing methods are defined (the
+receiver's own methods, ``execute`` and ``watch`` among them, stay lazy). The
+``may_discard`` setting extends it with entries ``package.module.Class.*``: every
+method called on an instance of that class or a subclass.
+
+Surveyed and left out, because their declarations say what they do: aiohttp (client
+and server methods that must be awaited are ``async def``), asyncpg, SQLAlchemy's
+asyncio extension, aio-pika, anyio and trio (spawns return ``None`` or handles),
+tornado (callback-style methods return ``Future`` handles, which are never lazy),
+textual (``AwaitMount`` and friends are handles), and motor (methods return futures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Final, NamedTuple
+
+from mypy.nodes import Decorator, FuncDef, OverloadedFuncDef, SymbolNode, SymbolTableNode, TypeInfo
+
+from mypy_await_plugin.config import AwaitConfig
+
+
+class Queued(NamedTuple):
+    """Method calls on ``receiver`` (or a subclass) that queue work and return the
+    receiver, for the methods defined in modules under ``defined_under``."""
+
+    receiver: str
+    defined_under: str
+    #: Where the library documents the behaviour.
+    documented: str
+
+
+_REDIS_PIPELINES: Final = (
+    "https://redis.readthedocs.io/en/stable/examples/asyncio_examples.html#Pipelines"
+)
+
+QUEUED_COMMANDS: Final = (
+    Queued("redis.asyncio.client.Pipeline", "redis.commands.", _REDIS_PIPELINES),
+    Queued("redis.asyncio.cluster.ClusterPipeline", "redis.commands.", _REDIS_PIPELINES),
+)
+_QUEUING_MODULES: Final = tuple(entry.defined_under for entry in QUEUED_COMMANDS)
+#: How a ``may_discard`` entry names a receiver class rather than a callee.
+RECEIVER_SUFFIX: Final = ".*"
+
+
+def may_discard_result(
+    fullname: str,
+    node: SymbolNode | None,
+    config: AwaitConfig,
+    lookup: Callable[[str], SymbolTableNode | None],
+) -> bool:
+    """Whether the result of calls of ``fullname`` (defined by ``node``) may be dropped:
+    listed under ``may_discard`` by name, or a method called on a receiver listed in
+    ``QUEUED_COMMANDS`` or as ``Class.*`` under ``may_discard``."""
+    if fullname in config.may_discard:
+        return True
+    receivers = _listed_receivers(config.may_discard)
+    defined_in = _module_of(node) or ""
+    queuing = defined_in.startswith(_QUEUING_MODULES)
+    if not queuing and not receivers:
+        return False  # most calls: decided without looking up the receiver
+    receiver = _receiver(fullname, lookup)
+    if receiver is None:
+        return False
+    for base in receiver.mro:
+        if base.fullname in receivers:
+            return True
+        if queuing and any(
+            entry.receiver == base.fullname and defined_in.startswith(entry.defined_under)
+            for entry in QUEUED_COMMANDS
+        ):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8)
+def _listed_receivers(may_discard: frozenset[str]) -> frozenset[str]:
+    suffix = RECEIVER_SUFFIX
+    return frozenset(entry.removesuffix(suffix) for entry in may_discard if entry.endswith(suffix))
+
+
+def _receiver(fullname: str, lookup: Callable[[str], SymbolTableNode | None]) -> TypeInfo | None:
+    owner = fullname.rpartition(".")[0]
+    symbol = lookup(owner) if owner else None
+    node = symbol.node if symbol is not None else None
+    return node if isinstance(node, TypeInfo) else None
+
+
+def _module_of(node: SymbolNode | None) -> str | None:
+    """The module that defines the method ``node``."""
+    if isinstance(node, Decorator):
+        node = node.func
+    if isinstance(node, FuncDef | OverloadedFuncDef) and node.info:
+        return node.info.module_name
+    return None  # a function, not a method
