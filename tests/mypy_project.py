@@ -174,3 +174,76 @@ ENRICHMENT_STATEMENT = (
     "  [unused-coroutine]"
 )
 MAKE_ENRICHMENT_ASYNC = ("    def record_enrichment", "    async def record_enrichment")
+
+
+#: Sync wrappers whose bodies tell what their declarations do not (``evidence``):
+#: ``Metrics.record`` hands back a coroutine, ``spawn`` a task it keeps nowhere,
+#: ``on_event`` only ever returns None, and ``flush`` returns a future (a handle)
+#: until a test makes it return a coroutine. The callers are in another module, so
+#: a warm run reads the facts from the cache.
+WRAPPERS = {
+    "mypy.ini": """
+        [mypy]
+        plugins = mypy_await_plugin
+        """,
+    "src/app/__init__.py": "",
+    "src/app/metrics.py": """
+        import asyncio
+        from typing import Any, Awaitable, Coroutine, Optional
+
+
+        class Backend:
+            async def record(self, x: str) -> None: ...
+
+
+        class Metrics:
+            def __init__(self, backend: Backend) -> None:
+                self._backend = backend
+
+            def record(self, x: str) -> Awaitable[None]:
+                return self._backend.record(x)
+
+            def flush(self) -> Awaitable[None]:
+                return asyncio.get_running_loop().create_future()
+
+            def on_event(self) -> Optional[Coroutine[Any, Any, None]]:
+                return None
+
+
+        def spawn(coro: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+            task = asyncio.create_task(coro)
+            task.set_name("spawned")
+            return task
+        """,
+    "src/app/main.py": """
+        import asyncio
+
+        from app.metrics import Metrics, spawn
+
+
+        async def run(m: Metrics) -> None:
+            m.record("a")
+            m.on_event()
+            spawn(asyncio.sleep(0))
+
+
+        def close(m: Metrics) -> None:
+            m.flush()
+        """,
+}
+RECORD_DROPPED = (
+    'src/app/main.py:7: error: Awaitable[None] returned by "Metrics.record" is never awaited'
+    "  [discarded-awaitable]"
+)
+SPAWN_DROPPED = (
+    'src/app/main.py:9: error: Task[None] returned by "spawn" is dropped; the event loop keeps'
+    " only a weak reference to it  [dangling-task]"
+)
+FLUSH_DROPPED = (
+    'src/app/main.py:13: error: Awaitable[None] returned by "Metrics.flush" is never awaited'
+    "  [discarded-awaitable]"
+)
+MAKE_FLUSH_LAZY = (
+    "return asyncio.get_running_loop().create_future()",
+    "return asyncio.sleep(0)",
+)

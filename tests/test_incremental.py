@@ -13,11 +13,16 @@ import pytest
 from mypy_project import (
     ENRICHMENT_IN_COMPREHENSION,
     ENRICHMENT_STATEMENT,
+    FLUSH_DROPPED,
     FLUSH_IN_CLOSE,
     FLUSH_IN_PROCESS,
     MAKE_ENRICHMENT_ASYNC,
+    MAKE_FLUSH_LAZY,
     MYPY_VERSION,
+    RECORD_DROPPED,
     SERVICE,
+    SPAWN_DROPPED,
+    WRAPPERS,
     Project,
     assert_same,
 )
@@ -63,3 +68,36 @@ def test_workers_equal_a_serial_run(tmp_path: Path) -> None:
     assert FLUSH_IN_CLOSE in parallel.findings, parallel
     assert ENRICHMENT_IN_COMPREHENSION in parallel.findings, parallel
     assert_same(parallel, serial)
+
+
+def test_facts_from_bodies_survive_the_cache(tmp_path: Path) -> None:
+    # The callers' module is checked again while the wrappers' module comes from the
+    # cache, without bodies: the facts travel with it.
+    project = Project(tmp_path, WRAPPERS)
+    cold = project.mypy("src")
+    assert RECORD_DROPPED in cold.findings, cold
+    assert SPAWN_DROPPED in cold.findings, cold
+    assert FLUSH_DROPPED not in cold.findings, cold
+    assert len([line for line in cold.findings if ": error: " in line]) == 2, cold
+
+    project.edit(
+        "src/app/main.py",
+        "def close(m: Metrics) -> None:",
+        "def close(m: Metrics) -> None:  # edited",
+    )
+    assert_same(project.mypy("src"), cold)
+
+    # Only a body changes: the facts are part of the module's interface, so the
+    # callers are checked again.
+    project.edit("src/app/metrics.py", *MAKE_FLUSH_LAZY)
+    run = project.mypy("src")
+    assert FLUSH_DROPPED in run.findings, run
+    assert_same(run, project.mypy("--no-incremental", "src"))
+
+
+@pytest.mark.skipif(MYPY_VERSION < (2, 0), reason="parallel checking (-n) needs mypy 2")
+def test_workers_read_facts_from_bodies_like_a_serial_run(tmp_path: Path) -> None:
+    project = Project(tmp_path, WRAPPERS)
+    serial = project.mypy("--no-incremental", "src")
+    assert RECORD_DROPPED in serial.findings, serial
+    assert_same(project.mypy("-n", "2", "src"), serial)

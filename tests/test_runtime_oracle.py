@@ -31,11 +31,12 @@ _CREATED_AT = re.compile(
 )
 _FINDING = re.compile(r"^program\.py:(\d+): error: .*\[([a-z-]+)\]$")
 
-#: Prepended to every program: warnings name where each lost coroutine was created.
+#: Prepended to every program: warnings name where each lost coroutine was created
+#: (``{depth}`` frames: the first one listed is the scenario's).
 _PRELUDE = """\
 import sys
 
-sys.set_coroutine_origin_tracking_depth(1)
+sys.set_coroutine_origin_tracking_depth({depth})
 """
 
 
@@ -57,9 +58,12 @@ class Verdict:
         )
 
 
-def judge(tmp_path: Path, program: str, codes: set[str]) -> Verdict:
-    """Run ``program`` through mypy (findings of ``codes``) and through Python."""
-    source = _PRELUDE + textwrap.dedent(program)
+def judge(tmp_path: Path, program: str, codes: set[str], depth: int = 1) -> Verdict:
+    """Run ``program`` through mypy (findings of ``codes``) and through Python.
+
+    ``depth``: how many frames up from the coroutine's creation the scenario is (2
+    where a scenario calls a wrapper that makes the coroutine)."""
+    source = _PRELUDE.format(depth=depth) + textwrap.dedent(program)
     project = Project(tmp_path, {"program.py": source, "mypy.ini": _MYPY_INI})
     checked = project.mypy("--no-incremental", "program.py")
     assert checked.status in (0, 1), str(checked)
@@ -434,3 +438,186 @@ def test_async_callback_agrees_with_python(tmp_path: Path) -> None:
     verdict = judge(tmp_path, _CALLBACK_PROGRAM, {"async-callback"})
     assert verdict.reported == {_PASSED_BY[name] for name in verdict.lost}, verdict.explain()
     assert verdict.reported == {"callback_fire", "callback_show"}, verdict.explain()
+
+
+# Wrappers: plain defs whose bodies make the coroutine (``evidence``). Python names
+# the wrapper as the coroutine's creator; with two frames of origin, the scenario
+# that called it comes first.
+
+_WRAPPER_PROGRAM = """
+import asyncio
+from typing import Any, Awaitable, Coroutine, Optional
+
+
+class Backend:
+    async def record(self, x: str) -> None:
+        pass
+
+
+class Metrics:
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def record(self, x: str) -> Awaitable[None]:
+        return self._backend.record(x)
+
+    def maybe(self, x: str) -> Optional[Awaitable[None]]:
+        if not x:
+            return None
+        return self._backend.record(x)
+
+    def through_a_local(self, x: str) -> Awaitable[None]:
+        sent = self._backend.record(x)
+        return sent
+
+    def acquire(self) -> Awaitable[None]:
+        waiter = asyncio.get_running_loop().create_future()
+        waiter.set_result(None)
+        return waiter
+
+    def on_event(self) -> Optional[Coroutine[Any, Any, None]]:
+        return None
+
+
+async def dropped_record(m: Metrics) -> None:
+    m.record("a")
+
+
+async def dropped_optional(m: Metrics) -> None:
+    m.maybe("b")
+
+
+async def truthy_record(m: Metrics) -> None:
+    if not m.record("c"):
+        print("never")
+
+
+async def value_record(m: Metrics) -> None:
+    print("sent:", m.through_a_local("d"))
+
+
+async def never_record(m: Metrics) -> None:
+    pending = m.record("e")
+
+
+async def ok_awaited(m: Metrics) -> None:
+    await m.record("f")
+    await m.through_a_local("f")
+
+
+async def ok_bound_and_awaited(m: Metrics) -> None:
+    pending = m.maybe("g")
+    if pending is not None:
+        await pending
+
+
+async def ok_handle(m: Metrics) -> None:
+    m.acquire()
+
+
+def ok_hook(m: Metrics) -> None:
+    m.on_event()
+
+
+async def main() -> None:
+    m = Metrics(Backend())
+    await dropped_record(m)
+    await dropped_optional(m)
+    await truthy_record(m)
+    await value_record(m)
+    await never_record(m)
+    await ok_awaited(m)
+    await ok_bound_and_awaited(m)
+    await ok_handle(m)
+    ok_hook(m)
+
+
+asyncio.run(main())
+"""
+
+
+def test_wrappers_whose_bodies_make_coroutines_agree_with_python(tmp_path: Path) -> None:
+    codes = {*_LOST_AWAITABLE_CODES, "discarded-awaitable"}
+    verdict = judge(tmp_path, _WRAPPER_PROGRAM, codes, depth=2)
+    assert verdict.reported == verdict.lost, verdict.explain()
+    expected = {"dropped_record", "dropped_optional", "truthy_record", "value_record"}
+    assert verdict.lost == expected | {"never_record"}, verdict.explain()
+
+
+# Helper spawners: a task only the event loop's weak set holds is destroyed while it
+# waits, and asyncio says so. Each scenario's task runs a coroutine of its own, whose
+# name tells the scenario.
+
+_SPAWNER_PROGRAM = """
+import asyncio
+import gc
+from typing import Any, Coroutine
+
+_running: set["asyncio.Task[Any]"] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+    task = asyncio.create_task(coro)
+    task.set_name("spawned")
+    return task
+
+
+def spawn_kept(coro: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+    task = asyncio.create_task(coro)
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return task
+
+
+async def forever() -> None:
+    await asyncio.get_running_loop().create_future()
+
+
+async def in_dangling_spawn() -> None:
+    await forever()
+
+
+async def in_ok_kept() -> None:
+    await forever()
+
+
+async def dangling_spawn() -> None:
+    spawn(in_dangling_spawn())
+
+
+async def ok_kept() -> None:
+    spawn_kept(in_ok_kept())
+
+
+async def main() -> None:
+    await dangling_spawn()
+    await ok_kept()
+    for _ in range(3):
+        await asyncio.sleep(0)
+        gc.collect()
+    for task in list(_running):
+        task.cancel()
+    await asyncio.sleep(0)
+
+
+asyncio.run(main())
+"""
+_DESTROYED = re.compile(
+    r"Task was destroyed but it is pending!\ntask: <Task pending [^>]*coro=<in_(\w+)\("
+)
+
+
+def test_helper_spawners_agree_with_python(tmp_path: Path) -> None:
+    project = Project(tmp_path, {"program.py": _SPAWNER_PROGRAM, "mypy.ini": _MYPY_INI})
+    checked = project.mypy("--no-incremental", "program.py")
+    functions = _function_ranges(_SPAWNER_PROGRAM)
+    reported = {
+        _function_at(functions, int(match.group(1)))
+        for match in map(_FINDING.match, checked.stdout.splitlines())
+        if match and match.group(2) == "dangling-task"
+    }
+    ran = _run_python(tmp_path / "program.py")
+    assert ran.returncode == 0, ran.stderr
+    destroyed = set(_DESTROYED.findall(ran.stderr))
+    assert destroyed == {"dangling_spawn"}, ran.stderr
+    assert reported == destroyed, f"{checked}\n--- python\n{ran.stderr}"
