@@ -46,7 +46,7 @@ def error_from(tmp_path: Path, name: str, text: str) -> str:
 
 EXPECTED = AwaitConfig(
     must_await=frozenset({"pkg.lazy.Deferred", "pkg.client.Client.fetch"}),
-    may_discard=frozenset({"pkg.tasks.async_create_task"}),
+    may_discard=frozenset({"pkg.tasks.async_create_task", "pkg.queue.Batch.*"}),
     sync_callbacks=frozenset({"pkg.events.on:handler", "pkg.events.Bus.subscribe:1"}),
     task_spawners=frozenset({"pkg.tasks.spawn"}),
     disable=frozenset({"dangling-task", "truthy-coroutine"}),
@@ -58,7 +58,7 @@ plugins = mypy_await_plugin
 
 [mypy_await_plugin]
 must_await = pkg.lazy.Deferred, pkg.client.Client.fetch
-may_discard = pkg.tasks.async_create_task
+may_discard = pkg.tasks.async_create_task, pkg.queue.Batch.*
 sync_callbacks =
     pkg.events.on:handler
     pkg.events.Bus.subscribe:1
@@ -73,7 +73,7 @@ plugins = ["mypy_await_plugin"]
 
 [tool.mypy_await_plugin]
 must_await = ["pkg.lazy.Deferred", "pkg.client.Client.fetch"]
-may_discard = ["pkg.tasks.async_create_task"]
+may_discard = ["pkg.tasks.async_create_task", "pkg.queue.Batch.*"]
 sync_callbacks = ["pkg.events.on:handler", "pkg.events.Bus.subscribe:1"]
 task_spawners = ["pkg.tasks.spawn"]
 disable = ["dangling-task", "truthy-coroutine"]
@@ -112,6 +112,16 @@ def test_ini_default_section_is_not_an_unknown_key(tmp_path: Path) -> None:
             "must_await = Deferred",
             '[mypy_await_plugin] must_await: "Deferred" is not a full name'
             ' (write it as "package.module.Name")',
+        ),
+        (
+            "may_discard = pkg.queue.*.add",
+            '[mypy_await_plugin] may_discard: "pkg.queue.*.add" is not a full name (write it'
+            ' as "package.module.Name", or "package.module.Class.*" for every method called'
+            " on that class)",
+        ),
+        (
+            "task_spawners = pkg.mod.Class.*",
+            '[mypy_await_plugin] task_spawners: "pkg.mod.Class.*" is not a full name',
         ),
         (
             "task_spawners = pkg.mod.spawn  # our spawner",
