@@ -107,6 +107,7 @@ _TASK_CREATORS: Final = frozenset(
         "asyncio.events.AbstractEventLoop.create_task",
     }
 )
+_NO_CYCLE: Final = 1 << 30
 _BY_VALUE: Final = {fact.value: fact for fact in Fact}
 #: Decorators that keep the function's signature and body as they are.
 _TRANSPARENT: Final = frozenset({"builtins.staticmethod", "builtins.classmethod"})
@@ -126,7 +127,11 @@ class Evidence:
         self._modules: Mapping[str, MypyFile] = {}
         self._read: dict[str, tuple[FuncDef, Fact | None]] = {}
         self._carried: dict[str, tuple[MypyFile, dict[str, Fact]]] = {}
-        self._reading: set[str] = set()
+        #: The functions being read, innermost last, and the outermost of them that a
+        #: read came back to (a cycle: its members' facts would depend on where the
+        #: reading started, so all of them get none).
+        self._reading: list[str] = []
+        self._cycle_from = _NO_CYCLE
 
     def set_modules(self, modules: Mapping[str, MypyFile]) -> None:
         self._modules = modules
@@ -151,13 +156,22 @@ class Evidence:
         known = self._read.get(fullname)
         if known is not None and known[0] is func:
             return known[1]
-        if fullname in self._reading:
-            return None  # a recursive function: what it returns of itself adds nothing
-        self._reading.add(fullname)
+        reading = self._reading
+        if fullname in reading:
+            self._cycle_from = min(self._cycle_from, reading.index(fullname))
+            return None
+        depth, outer = len(reading), self._cycle_from
+        reading.append(fullname)
+        self._cycle_from = _NO_CYCLE
         try:
             fact = self._read_body(func)
         finally:
-            self._reading.discard(fullname)
+            reading.pop()
+            inner = self._cycle_from
+            # A cycle that reaches above this function goes on to its reader.
+            self._cycle_from = min(outer, inner if inner < depth else _NO_CYCLE)
+        if inner <= depth:
+            fact = None  # a member of a cycle (recursion, mutual or not)
         self._read[fullname] = (func, fact)
         return fact
 
