@@ -195,8 +195,8 @@ class Evidence:
 
     def write_carrier(self, module: MypyFile) -> None:
         """Put the facts of ``module``'s functions in its symbol table, for its cache."""
-        if module.is_cache_skeleton:
-            return
+        if module.is_cache_skeleton or module.is_stub:
+            return  # it carries its facts already, or has none
         facts: dict[str, Fact] = {}
         for func in _functions_of(module):
             fact = self.fact(func)

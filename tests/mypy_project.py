@@ -243,6 +243,10 @@ FLUSH_DROPPED = (
     'src/app/main.py:13: error: Awaitable[None] returned by "Metrics.flush" is never awaited'
     "  [discarded-awaitable]"
 )
+ON_EVENT_DROPPED = (
+    'src/app/main.py:8: error: Awaitable[None] returned by "Metrics.on_event" is never awaited'
+    "  [discarded-awaitable]"
+)
 MAKE_FLUSH_LAZY = (
     "return asyncio.get_running_loop().create_future()",
     "return asyncio.sleep(0)",

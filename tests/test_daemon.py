@@ -18,6 +18,7 @@ from mypy_project import (
     FLUSH_IN_CLOSE,
     MAKE_ENRICHMENT_ASYNC,
     MAKE_FLUSH_LAZY,
+    ON_EVENT_DROPPED,
     RECORD_DROPPED,
     SERVICE,
     WRAPPERS,
@@ -122,4 +123,15 @@ def test_daemon_reads_facts_from_bodies_and_follows_body_edits(tmp_path: Path) -
         )
         run = project.dmypy("run", "--", "src")
         assert FLUSH_DROPPED in run.findings, run
+        assert_same(run, project.mypy("--no-incremental", "src"))
+
+        # A callee that returned None becomes a wrapper around a coroutine: its
+        # declaration changes, and the callers are checked again at once.
+        project.edit(
+            "src/app/metrics.py",
+            "def on_event(self) -> Optional[Coroutine[Any, Any, None]]:\n        return None",
+            'def on_event(self) -> Awaitable[None]:\n        return self._backend.record("e")',
+        )
+        run = project.dmypy("run", "--", "src")
+        assert ON_EVENT_DROPPED in run.findings, run
         assert_same(run, project.mypy("--no-incremental", "src"))
