@@ -60,7 +60,9 @@ class SourceLines(dict[str, "list[bytes] | None"]):
     __slots__ = ("_parsed", "_parsed_again", "_shadows", "_started")
     #: ``--shadow-file`` pairs: the module's path, and the file mypy reads instead.
     _shadows: tuple[tuple[str, str], ...]
-    #: When this build started (``time.time_ns``): before mypy read any file.
+    #: When this build started (``time.time_ns``): mypy creates its plugins before
+    #: it reads a file. (A ``-n`` worker creates its own a little after the
+    #: coordinator has started reading: an edit in between is the one not seen.)
     _started: int
     _parsed: set[str]
     #: When a daemon parsed a file again, after reading it.
