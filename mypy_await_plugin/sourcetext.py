@@ -61,8 +61,9 @@ class SourceLines(dict[str, "list[bytes] | None"]):
     #: ``--shadow-file`` pairs: the module's path, and the file mypy reads instead.
     _shadows: tuple[tuple[str, str], ...]
     #: When this build started (``time.time_ns``): mypy creates its plugins before
-    #: it reads a file. (A ``-n`` worker creates its own a little after the
-    #: coordinator has started reading: an edit in between is the one not seen.)
+    #: it reads a file. (A ``-n`` worker creates its own after the coordinator has
+    #: started reading: an edit in between, more than ``_SETTLE_NS`` before the
+    #: worker's start, is the one not seen.)
     _started: int
     _parsed: set[str]
     #: When a daemon parsed a file again, after reading it.
