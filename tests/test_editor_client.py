@@ -219,16 +219,12 @@ class Editor:
         )
         found = []
         for diagnostic in message["params"]["diagnostics"]:
-            assert (
-                diagnostic.get("source") != "mypy"
-                or "code" in diagnostic
-                or (
-                    diagnostic["severity"] == 3  # a note
-                )
-            ), diagnostic  # a crash or a usage error arrives as a message without code
-            if diagnostic.get("source") == "mypy" and diagnostic["severity"] == 1:
-                line = diagnostic["range"]["start"]["line"] + 1
-                found.append((diagnostic["code"], line, diagnostic["message"]))
+            if diagnostic.get("source") != "mypy" or diagnostic["severity"] == 3:
+                continue  # another linter's, or a note
+            # What mypy printed on stderr (a crash, a usage error) comes without a code.
+            assert "code" in diagnostic, diagnostic
+            line = diagnostic["range"]["start"]["line"] + 1
+            found.append((diagnostic["code"], line, diagnostic["message"]))
         return sorted(found)
 
 
