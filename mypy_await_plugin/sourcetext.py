@@ -12,11 +12,23 @@ columns count UTF-8 bytes), the callee's first name is where the call starts and
 ``)`` is where it ends. Anything else (parentheses around the call, a backslash, a
 line that is not plain) answers "not known", and the walk decides. So this module can
 only make the plugin faster, never change a finding.
+
+The text read must be the text mypy checks. An editor checks its unsaved buffer as
+``mypy --shadow-file SOURCE BUFFER``: the module keeps SOURCE's path, and its lines
+are read from BUFFER, found the way mypy finds it (the same file, however spelled).
+``mypy -c PROGRAM`` names its module ``<string>``, which is never read. A file
+written since mypy could have read it (a save during the run, in a daemon since the
+file was parsed again) may no longer be the text that was parsed: a file changed
+less than ``_SETTLE_NS`` before that moment is not read, so that a coarse file clock
+cannot hide an edit. Only mypy's API can still hand over a text under a file's path
+that differs from the file; no command does.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from mypy.nodes import CallExpr, Expression, IndexExpr, MemberExpr, NameExpr, SuperExpr
@@ -32,37 +44,92 @@ _HASH: Final = ord("#")
 #: the modules of an import cycle in turns), so a few files are all that is reused.
 _FILES_KEPT: Final = 16
 _READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation
+#: A file changed this shortly before mypy may have read it is not trusted: file
+#: times lag the clock by a tick, and some file systems count whole seconds (two on
+#: FAT). Only speed is lost: the walk answers for that file.
+_SETTLE_NS: Final = 2_000_000_000
+#: The path mypy gives a program passed as text (``mypy -c``).
+_NO_FILE: Final = "<string>"
 
 
 @mypyc_attr(native_class=False)  # a dict with ``__missing__``, as ``plugin.Decisions``
 class SourceLines(dict[str, "list[bytes] | None"]):
-    """The lines of the files being checked, as bytes, read when first asked for."""
+    """The lines of the files being checked, as bytes, read when first asked for, by
+    the path mypy gives the module (``None``: the text cannot be trusted)."""
 
-    __slots__ = ()
+    __slots__ = ("_parsed", "_parsed_again", "_shadows", "_started")
+    #: ``--shadow-file`` pairs: the module's path, and the file mypy reads instead.
+    _shadows: tuple[tuple[str, str], ...]
+    #: When this build started (``time.time_ns``): mypy creates its plugins before
+    #: it reads a file. (A ``-n`` worker creates its own after the coordinator has
+    #: started reading: an edit in between, more than ``_SETTLE_NS`` before the
+    #: worker's start, is the one not seen.)
+    _started: int
+    _parsed: set[str]
+    #: When a daemon parsed a file again, after reading it.
+    _parsed_again: dict[str, int]
+
+    def __init__(
+        self, shadow_file: Iterable[Sequence[str]] | None = None, *, started: int | None = None
+    ) -> None:
+        """``shadow_file`` is mypy's option; ``started`` (ns) is now unless given."""
+        super().__init__()
+        self._shadows = tuple((pair[0], pair[1]) for pair in shadow_file or ())
+        self._started = time.time_ns() if started is None else started
+        self._parsed = set()
+        self._parsed_again = {}
 
     def forget(self, path: str) -> None:
-        """``path`` was parsed again (a daemon update): its text may have changed."""
+        """``path`` was parsed: the first time in this build, or again (a daemon
+        update), and then its text may have changed."""
         self.pop(path, None)
+        if path in self._parsed:
+            self._parsed_again[path] = time.time_ns()
+        else:
+            self._parsed.add(path)
 
     def __missing__(self, path: str) -> list[bytes] | None:
         if len(self) >= _FILES_KEPT:
             self.clear()
-        lines = self[path] = _read_lines(path)
+        lines = self[path] = self._read(path)
         return lines
 
+    def _read(self, path: str) -> list[bytes] | None:
+        if path == _NO_FILE:
+            return None
+        read_from = _shadow_of(path, self._shadows) if self._shadows else path
+        read_at = self._parsed_again.get(path, self._started)
+        return _read_lines(read_from, changed_before=read_at - _SETTLE_NS)
 
-def _read_lines(path: str) -> list[bytes] | None:
+
+def _shadow_of(path: str, shadows: tuple[tuple[str, str], ...]) -> str:
+    """The file mypy reads for ``path``: the shadow of the first source that is the
+    same file, as ``BuildManager.maybe_swap_for_shadow_path`` decides."""
+    try:
+        status = os.stat(path)
+        for source, shadow in shadows:
+            if os.path.samestat(status, os.stat(source)):
+                return shadow
+    except OSError:  # mypy cannot read such a file either
+        pass
+    return path
+
+
+def _read_lines(path: str, changed_before: int) -> list[bytes] | None:
+    """The lines of ``path``, if it has not changed since ``changed_before`` (ns)."""
     # ``os`` calls, not ``open()``: no buffered file object is built for one read.
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
     try:
-        data = _read_all(fd)
+        data = _read_all(fd, changed_before)
     except OSError:
         return None
     finally:
         os.close(fd)
+    if data is None:
+        return None
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
         if b"\r" in data:  # a lone carriage return ends a line for Python too
@@ -70,9 +137,15 @@ def _read_lines(path: str) -> list[bytes] | None:
     return data.split(b"\n")
 
 
-def _read_all(fd: int) -> bytes:
-    """The whole file: one read for the size ``fstat`` gives, more if it changed."""
-    size = os.fstat(fd).st_size
+def _read_all(fd: int, changed_before: int) -> bytes | None:
+    """The whole file: one read for the size ``fstat`` gives, more if it changed.
+
+    ``None`` when the file changed at ``changed_before`` or later: its content, or
+    its inode (``st_ctime``, which no program sets back, unlike ``st_mtime``)."""
+    status = os.fstat(fd)
+    if max(status.st_mtime_ns, status.st_ctime_ns) >= changed_before:
+        return None
+    size = status.st_size
     data = os.read(fd, size + 1)
     if len(data) == size:
         return data

@@ -11,6 +11,8 @@ must answer: ``aw`` awaited, ``nt`` not known, ``ok`` either.
 from __future__ import annotations
 
 import inspect
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -141,12 +143,18 @@ def test_text_agrees_with_the_tree(native: bool) -> None:
     assert awaited_by_text >= 20
 
 
+def _later_build() -> SourceLines:
+    """The lines a build starting in a minute reads: the files written so far have
+    settled by then."""
+    return SourceLines(started=time.time_ns() + 60 * 10**9)
+
+
 def test_lines_are_read_as_bytes_with_any_line_end(tmp_path: Path) -> None:
     unix, windows, mac = tmp_path / "unix.py", tmp_path / "windows.py", tmp_path / "mac.py"
     unix.write_bytes(b"a = 1\nb = 2\n")
     windows.write_bytes(b"a = 1\r\nb = 2\r\n")
     mac.write_bytes(b"a = 1\rb = 2\r")
-    sources = SourceLines()
+    sources = _later_build()
     assert sources[str(unix)] == [b"a = 1", b"b = 2", b""]
     assert sources[str(windows)] == [b"a = 1", b"b = 2", b""]
     assert sources[str(mac)] is None  # not plain enough: the walk decides
@@ -157,7 +165,7 @@ def test_a_file_is_read_whole_whatever_size_it_reports(tmp_path: Path) -> None:
     empty, large = tmp_path / "empty.py", tmp_path / "large.py"
     empty.write_bytes(b"")
     large.write_bytes(b"x = 1\n" * 50_000)
-    sources = SourceLines()
+    sources = _later_build()
     assert sources[str(empty)] == [b""]
     assert sources[str(large)] == [b"x = 1"] * 50_000 + [b""]
     assert sources[str(tmp_path)] is None  # a directory opens, and fails to read
@@ -170,9 +178,50 @@ def test_a_file_is_read_whole_whatever_size_it_reports(tmp_path: Path) -> None:
 def test_a_file_parsed_again_is_read_again(tmp_path: Path) -> None:
     path = tmp_path / "module.py"
     path.write_bytes(b"old\n")
-    sources = SourceLines()
+    sources = _later_build()
+    sources.forget(str(path))  # parsed
     assert sources[str(path)] == [b"old", b""]
     path.write_bytes(b"new\n")
     assert sources[str(path)] == [b"old", b""]
-    sources.forget(str(path))
-    assert sources[str(path)] == [b"new", b""]
+    sources.forget(str(path))  # parsed again (a daemon update), just after the edit
+    assert sources[str(path)] is None  # it may have changed since it was read: the walk
+
+
+def test_a_file_changed_during_the_build_is_not_read(tmp_path: Path) -> None:
+    settled, saved = tmp_path / "settled.py", tmp_path / "saved.py"
+    settled.write_bytes(b"await f()\n")
+    build = SourceLines(started=time.time_ns() + 60 * 10**9)
+    saved.write_bytes(b"await f()\n")
+    assert build[str(settled)] == [b"await f()", b""]
+    assert build[str(saved)] == [b"await f()", b""]
+
+    build = SourceLines()  # a build starting now: both changed within two seconds
+    assert build[str(settled)] is None
+    assert build[str(saved)] is None
+    # Setting the modification time back does not make it settled.
+    os.utime(saved, ns=(0, 0))
+    assert SourceLines()[str(saved)] is None
+
+
+def test_a_shadowed_file_is_read_from_its_shadow(tmp_path: Path) -> None:
+    source, buffer = tmp_path / "app.py", tmp_path / "buffer.py"
+    source.write_bytes(b"await f()\n")
+    buffer.write_bytes(b"print(f())\n")
+    other = tmp_path / "other.py"
+    other.write_bytes(b"other\n")
+    # mypy swaps the file when it is the same, however spelled.
+    spelled = os.path.relpath(source)
+    sources = SourceLines([[spelled, str(buffer)]], started=time.time_ns() + 60 * 10**9)
+    assert sources[str(source)] == [b"print(f())", b""]
+    assert sources[str(other)] == [b"other", b""]
+    assert sources[str(tmp_path / "missing.py")] is None
+
+
+def test_a_program_given_as_text_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``mypy -c PROGRAM`` names its module ``<string>``: a file of that name is
+    # another text.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "<string>").write_bytes(b"await f()\n")
+    assert _later_build()["<string>"] is None

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=report.FORMATS,
         default="text",
-        help="text (like mypy), json, or github (workflow annotations); default: text",
+        help="text (like mypy), json, github (workflow annotations) or sarif (code"
+        " scanning); default: text",
     )
     known = parser.add_mutually_exclusive_group()
     known.add_argument(

@@ -1,4 +1,5 @@
-"""How a scan shows its findings: text like mypy's, JSON, or GitHub annotations.
+"""How a scan shows its findings: text like mypy's, JSON, GitHub annotations, or SARIF
+(``sarif``).
 
 Lines and columns are 1-based in every format (mypy's own JSON output uses 0-based
 columns); ``end_line``/``end_column`` point at the last character of the expression.
@@ -9,11 +10,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 from mypy_await_plugin.scan.findings import Finding
 
-FORMATS: Final = ("text", "json", "github")
+FORMATS: Final = ("text", "json", "github", "sarif")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Summary:
 def render(output_format: str, summary: Summary) -> str:
     if output_format == "json":
         return json_document(summary)
+    if output_format == "sarif":
+        from mypy_await_plugin.scan.sarif import sarif_document
+
+        return sarif_document(summary.findings, Path.cwd())
     github = output_format == "github"
     lines = github_lines(summary.findings) if github else text_lines(summary.findings)
     return "\n".join([*lines, summary_line(summary)])
