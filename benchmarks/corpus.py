@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,11 @@ USERS_PACKAGES: Final = (
     "terminado",
     "textual_dev",
 )
+#: Checked in the users' corpus as sources only (requirements-users-sources.txt):
+#: downloaded and unpacked beside the others, never installed, because what they
+#: declare they need excludes the environment's versions (arq declares redis<6; how
+#: the plugin reads redis 8's declarations through them is the point).
+USERS_SOURCE_PACKAGES: Final = ("arq",)
 PLUGIN_LINE: Final = "plugins = mypy_await_plugin"
 #: The line in its place in plain mypy's config.
 NO_PLUGIN_LINE: Final = "# (no plugin)"
@@ -131,18 +137,20 @@ def ensure_corpus(*, crash: bool = False, users: bool = False, force: bool = Fal
         requirements.append(BENCH_DIR / "requirements-crash.txt")
         packages = CORPUS_PACKAGES + CRASH_PACKAGES
         name = "crash-corpus"
+    source_only: list[Path] = []
     if users:
         requirements = [BENCH_DIR / "requirements-users.txt"]
-        packages = USERS_PACKAGES
+        source_only = [BENCH_DIR / "requirements-users-sources.txt"]
+        packages = USERS_PACKAGES + USERS_SOURCE_PACKAGES
         name = "users-corpus"
     venv = WORK_DIR / f"venv-{name}"
     corpus = Corpus(name, WORK_DIR / name, venv, packages)
-    stamp = _stamp(requirements, packages)
+    stamp = _stamp([*requirements, *source_only], packages)
     if force or _read_stamp(venv) != stamp:
         _build_venv(venv, requirements)
         (venv / "corpus-stamp").write_text(stamp)
     if force or _read_stamp(corpus.directory) != stamp:
-        _copy_sources(corpus)
+        _copy_sources(corpus, source_only)
         (corpus.directory / "corpus-stamp").write_text(stamp)
     _write_configs(corpus)
     return corpus
@@ -187,14 +195,35 @@ def site_packages(venv: Path) -> Path:
     return Path(out.stdout.strip())
 
 
-def _copy_sources(corpus: Corpus) -> None:
+def _copy_sources(corpus: Corpus, source_only: Sequence[Path] = ()) -> None:
     print(f"copying sources into {corpus.directory.relative_to(REPO_DIR)} ...", flush=True)
     if corpus.directory.exists():
         shutil.rmtree(corpus.directory)
     corpus.directory.mkdir(parents=True)
-    source = site_packages(corpus.venv)
+    roots = [site_packages(corpus.venv)]
+    if source_only:
+        roots.append(_unpack_source_only(corpus, source_only))
     for package in corpus.packages:
-        shutil.copytree(source / package, corpus.directory / package, ignore=_not_source)
+        root = next(root for root in roots if (root / package).is_dir())
+        shutil.copytree(root / package, corpus.directory / package, ignore=_not_source)
+
+
+def _unpack_source_only(corpus: Corpus, requirements: Sequence[Path]) -> Path:
+    """The pinned wheels of ``requirements``, downloaded without their dependencies
+    and unpacked (not installed: ``pip check`` of the environment stays clean)."""
+    work = WORK_DIR / f"sources-{corpus.name}"
+    if work.exists():
+        shutil.rmtree(work)
+    wheels, tree = work / "wheels", work / "tree"
+    download = [str(venv_python(corpus.venv)), "-m", "pip", "--disable-pip-version-check"]
+    download += ["download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", str(wheels)]
+    for path in requirements:
+        download += ["-r", str(path)]
+    subprocess.run(download, check=True)
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(tree)
+    return tree
 
 
 def _not_source(directory: str, names: list[str]) -> set[str]:

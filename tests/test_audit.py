@@ -28,7 +28,13 @@ def _pins(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["requirements-corpus.txt", "requirements-crash.txt", "requirements-users.txt"]
+    "name",
+    [
+        "requirements-corpus.txt",
+        "requirements-crash.txt",
+        "requirements-users.txt",
+        "requirements-users-sources.txt",
+    ],
 )
 def test_every_requirement_is_pinned_exactly(name: str) -> None:
     loose = [line for line in _pins(name) if not EXACT_PIN.match(line)]
@@ -37,13 +43,18 @@ def test_every_requirement_is_pinned_exactly(name: str) -> None:
 
 def test_the_users_corpus_pins_each_package_it_checks() -> None:
     # Distribution names differ from import names (discord.py, textual-dev ...).
-    pinned = {
-        re.sub(r"[-_.]", "", line.split("==")[0].lower())
-        for line in _pins("requirements-users.txt")
-    }
+    pins = _pins("requirements-users.txt") + _pins("requirements-users-sources.txt")
+    pinned = {re.sub(r"[-_.]", "", line.split("==")[0].lower()) for line in pins}
     aliases = {"discord": "discordpy"}
-    for package in corpus.USERS_PACKAGES:
+    for package in corpus.USERS_PACKAGES + corpus.USERS_SOURCE_PACKAGES:
         assert aliases.get(package, package.replace("_", "")) in pinned, package
+
+
+def test_packages_checked_as_sources_only_are_not_installed() -> None:
+    # Installing them would break ``pip check``: that is why they are sources only.
+    installed = {line.split("==")[0].lower() for line in _pins("requirements-users.txt")}
+    sources = {line.split("==")[0].lower() for line in _pins("requirements-users-sources.txt")}
+    assert not installed & sources
 
 
 def test_the_users_corpus_is_its_own_and_leaves_the_benchmark_corpus_alone() -> None:
