@@ -78,17 +78,21 @@ USERS_PACKAGES: Final = (
     "aiocache",
     "discord",
     "distributed",
+    "jupyter_client",
     "jupyter_server",
     "jupyter_server_terminals",
     "limits",
     "litestar",
     "mcp",
+    "nbclient",
     "saq",
     "sanic",
+    "sse_starlette",
     "taskiq",
     "taskiq_redis",
     "terminado",
     "textual_dev",
+    "textual_serve",
 )
 #: Checked in the users' corpus as sources only (requirements-users-sources.txt):
 #: downloaded and unpacked beside the others, never installed, because what they
