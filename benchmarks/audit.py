@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/audit.py                 # the audit corpus
     python benchmarks/audit.py --crash         # the larger crash-scan corpus
+    python benchmarks/audit.py --users         # the users' corpus
+    python benchmarks/audit.py --plugin-only   # skip the plain run (triage)
     python benchmarks/audit.py --json out.json --markdown out.md
 
 Two cold runs (``--no-incremental``, so no cached result of an older plugin is
@@ -12,7 +14,8 @@ replayed) on the same packages:
 1. mypy with the plugin (``plugin.ini``): every finding of the plugin's codes and of
    mypy's own ``unused-coroutine``, and any "internal error" note of the plugin;
 2. plain mypy (``plain.ini``, no plugin) with ``--enable-error-code unused-awaitable
-   --enable-error-code truthy-bool``: how many findings mypy's opt-in checks give.
+   --enable-error-code truthy-bool``: how many findings mypy's opt-in checks give
+   (left out with ``--plugin-only``, for quicker re-runs while triaging).
 
 It prints a markdown report (counts per package side by side, then the list of
 plugin findings) and writes it, with the raw findings as JSON, under
@@ -70,11 +73,12 @@ class AuditResult:
     internal_errors: list[Finding]
     opt_in_findings: list[Finding]
     plugin_seconds: float
-    plain_seconds: float
+    #: None when the plain run was left out (``--plugin-only``).
+    plain_seconds: float | None
     mypy_crashed: list[str]
 
 
-def run_audit(corpus: Corpus) -> AuditResult:
+def run_audit(corpus: Corpus, *, plain: bool = True) -> AuditResult:
     cache = WORK_DIR / "cache"
     plugin_run = run_measured(
         mypy_command(
@@ -82,19 +86,23 @@ def run_audit(corpus: Corpus) -> AuditResult:
         ),
         cwd=corpus.directory,
     )
-    plain_flags = ["--no-incremental", "-O", "json"]
-    for code in OPT_IN_CODES:
-        plain_flags += ["--enable-error-code", code]
-    plain_run = run_measured(
-        mypy_command(corpus.config(plugin=False), cache / "audit-plain", *plain_flags),
-        cwd=corpus.directory,
-    )
+    runs = [("plugin", plugin_run)]
+    if plain:
+        plain_flags = ["--no-incremental", "-O", "json"]
+        for code in OPT_IN_CODES:
+            plain_flags += ["--enable-error-code", code]
+        plain_run = run_measured(
+            mypy_command(corpus.config(plugin=False), cache / "audit-plain", *plain_flags),
+            cwd=corpus.directory,
+        )
+        runs.append(("plain", plain_run))
     crashed = [
         f"{name}: exit {run.returncode}: {run.stderr.strip()[-2000:]}"
-        for name, run in (("plugin", plugin_run), ("plain", plain_run))
+        for name, run in runs
         if run.returncode not in (0, 1)
     ]
     plugin_messages = _findings(corpus, parse_json_output(plugin_run.stdout))
+    plain_messages = _findings(corpus, parse_json_output(plain_run.stdout)) if plain else []
     return AuditResult(
         corpus=corpus.name,
         packages=corpus.packages,
@@ -102,12 +110,10 @@ def run_audit(corpus: Corpus) -> AuditResult:
         plugin_findings=[f for f in plugin_messages if f.code in AUDITED_CODES],
         internal_errors=[f for f in plugin_messages if INTERNAL_ERROR in f.message],
         opt_in_findings=[
-            f
-            for f in _findings(corpus, parse_json_output(plain_run.stdout))
-            if f.code in (*OPT_IN_CODES, "unused-coroutine")
+            f for f in plain_messages if f.code in (*OPT_IN_CODES, "unused-coroutine")
         ],
         plugin_seconds=plugin_run.seconds,
-        plain_seconds=plain_run.seconds,
+        plain_seconds=plain_run.seconds if plain else None,
         mypy_crashed=crashed,
     )
 
@@ -145,13 +151,14 @@ def _source_line(path: Path, line: int) -> str:
 def to_markdown(result: AuditResult) -> str:
     plugin = _count(result.plugin_findings)
     plain = _count(result.opt_in_findings)
+    skipped = result.plain_seconds is None
     columns = [*AUDITED_CODES, *(f"{code} (plain)" for code in OPT_IN_CODES)]
     header = ["package", "lines", *(f"`{c}`" for c in columns)]
     rows = [header, ["---"] * len(header)]
     for package in (*result.packages, "total"):
         cells = [package, str(_lines(result, package))]
         cells += [str(plugin[package, code]) for code in AUDITED_CODES]
-        cells += [str(plain[package, code]) for code in OPT_IN_CODES]
+        cells += ["-" if skipped else str(plain[package, code]) for code in OPT_IN_CODES]
         rows.append(cells)
     out = [
         f"# Audit of `{result.corpus}`",
@@ -162,8 +169,7 @@ def to_markdown(result: AuditResult) -> str:
         "",
         *("| " + " | ".join(row) + " |" for row in rows),
         "",
-        f"Wall time: plugin run {result.plugin_seconds:.1f} s,"
-        f" plain run {result.plain_seconds:.1f} s.",
+        f"Wall time: plugin run {result.plugin_seconds:.1f} s, {_plain_time(result)}.",
         f"Plugin internal errors: {len(result.internal_errors)}.",
     ]
     if result.mypy_crashed:
@@ -173,10 +179,19 @@ def to_markdown(result: AuditResult) -> str:
     out += ["", "## unused-coroutine (mypy)", ""]
     out += _finding_lines(f for f in result.plugin_findings if f.code == "unused-coroutine")
     out += ["", "## mypy's opt-in checks (plain mypy)", ""]
-    out += _finding_lines(f for f in result.opt_in_findings if f.code in OPT_IN_CODES)
+    if skipped:
+        out += ["(plain run left out: `--plugin-only`)"]
+    else:
+        out += _finding_lines(f for f in result.opt_in_findings if f.code in OPT_IN_CODES)
     if result.internal_errors:
         out += ["", "## Internal errors", "", *_finding_lines(result.internal_errors)]
     return "\n".join(out) + "\n"
+
+
+def _plain_time(result: AuditResult) -> str:
+    if result.plain_seconds is None:
+        return "plain run left out"
+    return f"plain run {result.plain_seconds:.1f} s"
 
 
 def _finding_lines(findings: Iterable[Finding]) -> list[str]:
@@ -213,12 +228,17 @@ def _flat_counts(findings: Iterable[Finding]) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--crash", action="store_true", help="audit the crash-scan corpus")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--crash", action="store_true", help="audit the crash-scan corpus")
+    which.add_argument("--users", action="store_true", help="audit the users' corpus")
+    parser.add_argument(
+        "--plugin-only", action="store_true", help="leave out the plain run (opt-in counts)"
+    )
     parser.add_argument("--json", type=Path, help="where to write the JSON result")
     parser.add_argument("--markdown", type=Path, help="where to write the markdown report")
     args = parser.parse_args(argv)
-    corpus = ensure_corpus(crash=args.crash)
-    result = run_audit(corpus)
+    corpus = ensure_corpus(crash=args.crash, users=args.users)
+    result = run_audit(corpus, plain=not args.plugin_only)
     out_dir = WORK_DIR / "audit"
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path: Path = args.json or out_dir / f"{corpus.name}.json"

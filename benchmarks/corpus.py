@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/corpus.py            # the audit corpus (requirements-corpus.txt)
     python benchmarks/corpus.py --crash    # also the crash-scan corpus
+    python benchmarks/corpus.py --users    # also the users' corpus
     python benchmarks/corpus.py --force    # reinstall and copy again
 
 Each corpus gets its own virtual environment under ``benchmarks/.work/`` with the
@@ -15,7 +16,13 @@ are found with their types. The project directory holds one mypy config per run
 kind; the plain and plugin configs differ only in the ``plugins`` line:
 
 * ``plugin.ini`` / ``plain.ini``: every package of the corpus,
-* ``quick-plugin.ini`` / ``quick-plain.ini``: a small part of it (CI smoke runs).
+* ``quick-plugin.ini`` / ``quick-plain.ini``: a small part of it (CI smoke runs;
+  not for the users' corpus).
+
+The audit corpus (and the crash-scan corpus built on it) holds async libraries
+checked from the inside; the users' corpus (``requirements-users.txt``) holds
+published packages that use such libraries from the outside, with the libraries
+themselves left installed in its environment, as a user's project sees them.
 
 This module is also the shared library of the other scripts (paths, the corpus
 layout, running mypy and measuring a run).
@@ -33,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +72,33 @@ CRASH_PACKAGES: Final = (
     "uvicorn",
     "websockets",
 )
+#: The users' corpus (requirements-users.txt, on its own): code that uses redis-py
+#: pipelines, tornado, aiohttp, anyio and asyncio from the outside.
+USERS_PACKAGES: Final = (
+    "aiocache",
+    "discord",
+    "distributed",
+    "jupyter_client",
+    "jupyter_server",
+    "jupyter_server_terminals",
+    "limits",
+    "litestar",
+    "mcp",
+    "nbclient",
+    "saq",
+    "sanic",
+    "sse_starlette",
+    "taskiq",
+    "taskiq_redis",
+    "terminado",
+    "textual_dev",
+    "textual_serve",
+)
+#: Checked in the users' corpus as sources only (requirements-users-sources.txt):
+#: downloaded and unpacked beside the others, never installed, because what they
+#: declare they need excludes the environment's versions (arq declares redis<6; how
+#: the plugin reads redis 8's declarations through them is the point).
+USERS_SOURCE_PACKAGES: Final = ("arq",)
 PLUGIN_LINE: Final = "plugins = mypy_await_plugin"
 #: The line in its place in plain mypy's config.
 NO_PLUGIN_LINE: Final = "# (no plugin)"
@@ -94,8 +129,11 @@ class Corpus:
 # Building.
 
 
-def ensure_corpus(*, crash: bool = False, force: bool = False) -> Corpus:
-    """The audit corpus, or with ``crash`` the crash-scan corpus (a superset)."""
+def ensure_corpus(*, crash: bool = False, users: bool = False, force: bool = False) -> Corpus:
+    """The audit corpus; with ``crash`` the crash-scan corpus (a superset of it);
+    with ``users`` the users' corpus (a corpus of its own)."""
+    if crash and users:
+        raise ValueError("the crash-scan and the users' corpus are built one at a time")
     requirements = [BENCH_DIR / "requirements-corpus.txt"]
     packages: tuple[str, ...] = CORPUS_PACKAGES
     name = "corpus"
@@ -103,14 +141,20 @@ def ensure_corpus(*, crash: bool = False, force: bool = False) -> Corpus:
         requirements.append(BENCH_DIR / "requirements-crash.txt")
         packages = CORPUS_PACKAGES + CRASH_PACKAGES
         name = "crash-corpus"
+    source_only: list[Path] = []
+    if users:
+        requirements = [BENCH_DIR / "requirements-users.txt"]
+        source_only = [BENCH_DIR / "requirements-users-sources.txt"]
+        packages = USERS_PACKAGES + USERS_SOURCE_PACKAGES
+        name = "users-corpus"
     venv = WORK_DIR / f"venv-{name}"
     corpus = Corpus(name, WORK_DIR / name, venv, packages)
-    stamp = _stamp(requirements, packages)
+    stamp = _stamp([*requirements, *source_only], packages)
     if force or _read_stamp(venv) != stamp:
         _build_venv(venv, requirements)
         (venv / "corpus-stamp").write_text(stamp)
     if force or _read_stamp(corpus.directory) != stamp:
-        _copy_sources(corpus)
+        _copy_sources(corpus, source_only)
         (corpus.directory / "corpus-stamp").write_text(stamp)
     _write_configs(corpus)
     return corpus
@@ -155,14 +199,35 @@ def site_packages(venv: Path) -> Path:
     return Path(out.stdout.strip())
 
 
-def _copy_sources(corpus: Corpus) -> None:
+def _copy_sources(corpus: Corpus, source_only: Sequence[Path] = ()) -> None:
     print(f"copying sources into {corpus.directory.relative_to(REPO_DIR)} ...", flush=True)
     if corpus.directory.exists():
         shutil.rmtree(corpus.directory)
     corpus.directory.mkdir(parents=True)
-    source = site_packages(corpus.venv)
+    roots = [site_packages(corpus.venv)]
+    if source_only:
+        roots.append(_unpack_source_only(corpus, source_only))
     for package in corpus.packages:
-        shutil.copytree(source / package, corpus.directory / package, ignore=_not_source)
+        root = next(root for root in roots if (root / package).is_dir())
+        shutil.copytree(root / package, corpus.directory / package, ignore=_not_source)
+
+
+def _unpack_source_only(corpus: Corpus, requirements: Sequence[Path]) -> Path:
+    """The pinned wheels of ``requirements``, downloaded without their dependencies
+    and unpacked (not installed: ``pip check`` of the environment stays clean)."""
+    work = WORK_DIR / f"sources-{corpus.name}"
+    if work.exists():
+        shutil.rmtree(work)
+    wheels, tree = work / "wheels", work / "tree"
+    download = [str(venv_python(corpus.venv)), "-m", "pip", "--disable-pip-version-check"]
+    download += ["download", "--quiet", "--no-deps", "--only-binary", ":all:", "-d", str(wheels)]
+    for path in requirements:
+        download += ["-r", str(path)]
+    subprocess.run(download, check=True)
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(tree)
+    return tree
 
 
 def _not_source(directory: str, names: list[str]) -> set[str]:
@@ -176,7 +241,8 @@ def _not_source(directory: str, names: list[str]) -> set[str]:
 
 
 def _write_configs(corpus: Corpus) -> None:
-    for quick in (False, True):
+    has_quick_part = set(QUICK_PACKAGES) <= set(corpus.packages)
+    for quick in (False, True) if has_quick_part else (False,):
         packages = QUICK_PACKAGES if quick else corpus.packages
         for plugin in (False, True):
             text = mypy_config(corpus, packages, plugin=plugin)
@@ -287,17 +353,21 @@ def plugin_env(*, debug: bool) -> dict[str, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--crash", action="store_true", help="also build the crash corpus")
+    parser.add_argument("--users", action="store_true", help="also build the users' corpus")
     parser.add_argument("--force", action="store_true", help="reinstall and copy again")
     args = parser.parse_args(argv)
     corpora = [ensure_corpus(force=args.force)]
     if args.crash:
         corpora.append(ensure_corpus(crash=True, force=args.force))
+    if args.users:
+        corpora.append(ensure_corpus(users=True, force=args.force))
     for corpus in corpora:
         counts = corpus.line_counts()
+        width = max(12, *map(len, counts))
         print(f"{corpus.name}: {corpus.directory}")
         for package, lines in counts.items():
-            print(f"  {package:<12} {lines:>8} lines")
-        print(f"  {'total':<12} {sum(counts.values()):>8} lines")
+            print(f"  {package:<{width}} {lines:>8} lines")
+        print(f"  {'total':<{width}} {sum(counts.values()):>8} lines")
         if corpus.name == "crash-corpus":
             extra = sum(corpus.line_counts(CRASH_PACKAGES).values())
             print(f"  beyond the audit corpus: {extra} lines")
