@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
-from mypy.nodes import CallExpr, Context, MemberExpr, NameExpr
+from mypy.nodes import CallExpr, Context, Expression, MemberExpr, NameExpr, Var
 from mypy.plugin import FunctionContext, MethodContext
-from mypy.types import Type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from mypy_await_plugin import reporting
 from mypy_await_plugin.awaitables import (
@@ -23,7 +23,10 @@ from mypy_await_plugin.awaitables import (
     union_receiver_may_give_plain,
 )
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.dataflow import local_function
 from mypy_await_plugin.evidence import Evidence
+from mypy_await_plugin.libraries import may_be_queued, method_module, queued_on
+from mypy_await_plugin.syntax import assigned_values
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
 if TYPE_CHECKING:
@@ -75,7 +78,8 @@ class CallSite:
         call gives a plain value. Computed only for uses a check reports."""
         if self._kind is None:
             lazy = self.result_kind is Kind.LAZY
-            self._kind = Kind.NONE if lazy and self._through_union() else self.result_kind
+            dropped_by_design = lazy and (self._through_union() or self._taken_from_a_queue())
+            self._kind = Kind.NONE if dropped_by_design else self.result_kind
         return self._kind
 
     def _through_union(self) -> bool:
@@ -91,6 +95,31 @@ class CallSite:
             return False
         receiver = self.api.lookup_type_or_none(callee.expr)
         return union_receiver_may_give_plain(receiver, callee.name, must_await, modules)
+
+    def _taken_from_a_queue(self) -> bool:
+        """``add = pipe.set; add(k, v)``: a method taken from a receiver that queues it
+        (``libraries``), called through a local name."""
+        call = self.ctx.context
+        if not isinstance(call, CallExpr) or not isinstance(call.callee, NameExpr):
+            return False
+        callee, var = call.callee, call.callee.node
+        callee_type = get_proper_type(self.api.lookup_type_or_none(callee))
+        if not isinstance(callee_type, CallableType) or not isinstance(var, Var):
+            return False
+        defined_in = method_module(callee_type.definition)
+        if not may_be_queued(defined_in, self.config):
+            return False
+        function = local_function(self.api.scope.stack)
+        values = assigned_values(function, var) if function is not None else None
+        if not values:
+            return False
+        return all(self._queues(value, defined_in) for value in values)
+
+    def _queues(self, value: Expression, defined_in: str) -> bool:
+        if not isinstance(value, MemberExpr):
+            return False
+        receiver = get_proper_type(self.api.lookup_type_or_none(value.expr))
+        return isinstance(receiver, Instance) and queued_on(receiver.type, defined_in, self.config)
 
     @property
     def call(self) -> Context:

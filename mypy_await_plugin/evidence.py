@@ -50,6 +50,7 @@ from mypy.nodes import (
     ConditionalExpr,
     Decorator,
     Expression,
+    ExpressionStmt,
     ForStmt,
     FuncDef,
     FuncItem,
@@ -60,9 +61,11 @@ from mypy.nodes import (
     NameExpr,
     Node,
     OverloadedFuncDef,
+    PassStmt,
     RefExpr,
     ReturnStmt,
     Statement,
+    StrExpr,
     SuperExpr,
     SymbolNode,
     SymbolTableNode,
@@ -215,11 +218,13 @@ class Evidence:
     # Reading a body.
 
     def _read_body(self, func: FuncDef) -> Fact | None:
-        if not func.body.body or is_trivial_body(func.body):
-            # Empty: stripped (an installed package's, whose errors mypy does not
-            # show) or made up by a plugin. Trivial (``...``, ``pass``, ``raise
-            # NotImplementedError``): a declaration, whatever its overrides do.
-            return None
+        body = func.body.body
+        if not body:
+            return None  # stripped (an installed package's) or made up by a plugin
+        if is_trivial_body(func.body):
+            # A docstring or ``pass``: a default hook that does nothing, and returns
+            # None. ``...`` or ``raise NotImplementedError``: a declaration only.
+            return Fact.NONE if all(map(_does_nothing, body)) else None
         facts: set[Fact | None] = set()
         for value in _returned_values(func.body):
             if value is not None and not _is_none(value):
@@ -351,7 +356,9 @@ class Evidence:
 
 
 def _set_in_init(info: TypeInfo, attribute: str) -> Type | None:
-    """``self.attribute = param`` in the class's ``__init__``: the parameter's declared type."""
+    """The type ``__init__`` declares for ``self.attribute``: its annotation there
+    (``self.loop: AbstractEventLoop = loop``), or the declared type of what it assigns,
+    a parameter or a call (``self.loop = asyncio.get_running_loop()``)."""
     symbol = info.get("__init__")
     init = symbol.node if symbol is not None else None
     if not isinstance(init, FuncDef) or not isinstance(init.type, CallableType):
@@ -360,16 +367,32 @@ def _set_in_init(info: TypeInfo, attribute: str) -> Type | None:
         if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
             continue
         target, value = stmt.lvalues[0], stmt.rvalue
-        if (
+        if not (
             isinstance(target, MemberExpr)
             and target.name == attribute
             and isinstance(target.expr, NameExpr)
             and isinstance(target.expr.node, Var)
             and _is_self(target.expr.node, init)
-            and isinstance(value, NameExpr)
-            and isinstance(value.node, Var)
         ):
+            continue
+        if stmt.type is not None:
+            return stmt.type
+        if isinstance(value, NameExpr) and isinstance(value.node, Var):
             return _declared_var_type(value.node, init)
+        if isinstance(value, CallExpr) and isinstance(value.callee, RefExpr):
+            return _declared_return(value.callee.node)
+        return None
+    return None
+
+
+def _declared_return(node: SymbolNode | None) -> Type | None:
+    """The declared return type of a function that is not generic in it."""
+    if isinstance(node, Decorator):
+        node = node.func
+    if isinstance(node, FuncDef) and isinstance(node.type, CallableType):
+        signature = node.type
+        if not signature.variables:
+            return signature.ret_type
     return None
 
 
@@ -462,6 +485,13 @@ def _may_have_facts(func: FuncDef) -> bool:
 def _may_await(typ: Type) -> bool:
     return isinstance(typ, Instance) and (
         typ.type.fullname in LAZY_TYPE_NAMES or typ.type.get("__await__") is not None
+    )
+
+
+def _does_nothing(stmt: Statement) -> bool:
+    """``pass``, or a docstring."""
+    return isinstance(stmt, PassStmt) or (
+        isinstance(stmt, ExpressionStmt) and isinstance(stmt.expr, StrExpr)
     )
 
 

@@ -31,7 +31,15 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Final, NamedTuple
 
-from mypy.nodes import Decorator, FuncDef, OverloadedFuncDef, SymbolNode, SymbolTableNode, TypeInfo
+from mypy.nodes import (
+    Decorator,
+    FuncDef,
+    OverloadedFuncDef,
+    SymbolNode,
+    SymbolTableNode,
+    TypeInfo,
+    Var,
+)
 
 from mypy_await_plugin.config import AwaitConfig
 
@@ -70,18 +78,27 @@ def may_discard_result(
     ``QUEUED_COMMANDS`` or as ``Class.*`` under ``may_discard``."""
     if fullname in config.may_discard:
         return True
-    receivers = _listed_receivers(config.may_discard)
-    defined_in = _module_of(node) or ""
-    queuing = defined_in.startswith(_QUEUING_MODULES)
-    if not queuing and not receivers:
+    defined_in = method_module(node)
+    if not may_be_queued(defined_in, config):
         return False  # most calls: decided without looking up the receiver
     receiver = _receiver(fullname, lookup)
-    if receiver is None:
-        return False
+    return receiver is not None and queued_on(receiver, defined_in, config)
+
+
+def may_be_queued(defined_in: str, config: AwaitConfig) -> bool:
+    """Whether a method defined in the module ``defined_in`` may queue its work on
+    some receiver (cheap: no receiver looked at)."""
+    return defined_in.startswith(_QUEUING_MODULES) or bool(_listed_receivers(config.may_discard))
+
+
+def queued_on(receiver: TypeInfo, defined_in: str, config: AwaitConfig) -> bool:
+    """Whether a method defined in the module ``defined_in``, called on an instance of
+    ``receiver``, queues its work (``QUEUED_COMMANDS``, or ``Class.*`` entries)."""
+    receivers = _listed_receivers(config.may_discard)
     for base in receiver.mro:
         if base.fullname in receivers:
             return True
-        if queuing and any(
+        if any(
             entry.receiver == base.fullname and defined_in.startswith(entry.defined_under)
             for entry in QUEUED_COMMANDS
         ):
@@ -102,10 +119,11 @@ def _receiver(fullname: str, lookup: Callable[[str], SymbolTableNode | None]) ->
     return node if isinstance(node, TypeInfo) else None
 
 
-def _module_of(node: SymbolNode | None) -> str | None:
-    """The module that defines the method ``node``."""
+def method_module(node: SymbolNode | None) -> str:
+    """The module that defines the method ``node`` (also an alias in a class body:
+    redis-py's ``incr = incrby``); ``""`` for anything else."""
     if isinstance(node, Decorator):
         node = node.func
-    if isinstance(node, FuncDef | OverloadedFuncDef) and node.info:
+    if isinstance(node, FuncDef | OverloadedFuncDef | Var) and node.info:
         return node.info.module_name
-    return None  # a function, not a method
+    return ""

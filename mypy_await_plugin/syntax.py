@@ -230,3 +230,43 @@ def _may_hold(node: Node, line: int, column: int) -> bool:
         return False
     end_column = node.end_column
     return end_column is None or end_column > column
+
+
+def assigned_values(root: Node, var: nodes.Var) -> list[nodes.Expression] | None:
+    """What plain assignments below ``root`` bind to the local ``var`` (``x = value``),
+    in source order; ``None`` when something else binds it too (a ``for`` or
+    ``with`` target, unpacking, ``:=``, chained assignment)."""
+    values: list[nodes.Expression] = []
+    for path in paths_to(root, (nodes.NameExpr,)):
+        name = path[-1]
+        if not isinstance(name, nodes.NameExpr) or name.node is not var:
+            continue
+        parent = path[-2] if len(path) >= 2 else None
+        if isinstance(parent, nodes.AssignmentStmt) and parent.lvalues == [name]:
+            values.append(parent.rvalue)
+        elif _binds(path):
+            return None
+    return values
+
+
+_UNPACKED: Final = (nodes.TupleExpr, nodes.ListExpr, nodes.StarExpr)
+
+
+def _binds(path: Sequence[Node]) -> bool:
+    """Whether the name at the end of ``path`` is a target being bound."""
+    child = path[-1]
+    for parent in reversed(path[:-1]):
+        if not isinstance(parent, _UNPACKED):
+            break
+        child = parent
+    else:
+        return False
+    if isinstance(parent, nodes.AssignmentStmt):
+        return any(lvalue is child for lvalue in parent.lvalues)
+    if isinstance(parent, nodes.ForStmt):
+        return parent.index is child
+    if isinstance(parent, nodes.WithStmt):
+        return any(target is child for target in parent.target)
+    if isinstance(parent, nodes.AssignmentExpr):
+        return parent.target is child
+    return False
