@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
-from mypy.nodes import CallExpr, Context, Expression, MemberExpr, NameExpr, Var
+from mypy.nodes import CallExpr, ConditionalExpr, Context, Expression, MemberExpr, NameExpr, Var
 from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import CallableType, Instance, Type, get_proper_type
 
@@ -116,6 +116,10 @@ class CallSite:
         return all(self._queues(value, defined_in) for value in values)
 
     def _queues(self, value: Expression, defined_in: str) -> bool:
+        if isinstance(value, ConditionalExpr):
+            return self._queues(value.if_expr, defined_in) and self._queues(
+                value.else_expr, defined_in
+            )
         if not isinstance(value, MemberExpr):
             return False
         receiver = get_proper_type(self.api.lookup_type_or_none(value.expr))

@@ -233,9 +233,10 @@ def _may_hold(node: Node, line: int, column: int) -> bool:
 
 
 def assigned_values(root: Node, var: nodes.Var) -> list[nodes.Expression] | None:
-    """What plain assignments below ``root`` bind to the local ``var`` (``x = value``),
-    in source order; ``None`` when something else binds it too (a ``for`` or
-    ``with`` target, unpacking, ``:=``, chained assignment)."""
+    """What assignments below ``root`` bind to the local ``var`` (``x = value``, and
+    ``x, y = a, b`` or ``x, y = (a, b) if c else (d, e)``), in source order; ``None``
+    when something else binds it too (a ``for`` or ``with`` target, ``:=``, a
+    chained assignment, unpacking of anything but a display)."""
     values: list[nodes.Expression] = []
     for path in paths_to(root, (nodes.NameExpr,)):
         name = path[-1]
@@ -244,9 +245,40 @@ def assigned_values(root: Node, var: nodes.Var) -> list[nodes.Expression] | None
         parent = path[-2] if len(path) >= 2 else None
         if isinstance(parent, nodes.AssignmentStmt) and parent.lvalues == [name]:
             values.append(parent.rvalue)
-        elif _binds(path):
+            continue
+        if not _binds(path):
+            continue
+        unpacked = _unpacked_from(path)
+        if unpacked is None:
             return None
+        values.extend(unpacked)
     return values
+
+
+def _unpacked_from(path: Sequence[Node]) -> list[nodes.Expression] | None:
+    """``x, y = a, b``: the values the name at the end of ``path`` takes (``b``)."""
+    if len(path) < 3:
+        return None
+    target, stmt = path[-2], path[-3]
+    if not (
+        isinstance(target, nodes.TupleExpr)
+        and isinstance(stmt, nodes.AssignmentStmt)
+        and stmt.lvalues == [target]
+    ):
+        return None
+    index = next(i for i, item in enumerate(target.items) if item is path[-1])
+    return _items_at(stmt.rvalue, index, len(target.items))
+
+
+def _items_at(value: nodes.Expression, index: int, length: int) -> list[nodes.Expression] | None:
+    if isinstance(value, nodes.TupleExpr | nodes.ListExpr) and len(value.items) == length:
+        item = value.items[index]
+        return None if isinstance(item, nodes.StarExpr) else [item]
+    if isinstance(value, nodes.ConditionalExpr):
+        first = _items_at(value.if_expr, index, length)
+        second = _items_at(value.else_expr, index, length)
+        return None if first is None or second is None else first + second
+    return None
 
 
 _UNPACKED: Final = (nodes.TupleExpr, nodes.ListExpr, nodes.StarExpr)
