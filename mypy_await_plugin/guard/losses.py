@@ -131,8 +131,14 @@ def coroutine_module(coro: Any) -> str | None:
         name = frame.f_globals.get("__name__")
         return name if isinstance(name, str) else None
     code = getattr(coro, "cr_code", None)
-    module = inspect.getmodule(code) if code is not None else None
-    return module.__name__ if module is not None else None
+    return None if code is None else _module_of_file(code.co_filename)
+
+
+def _module_of_file(filename: str) -> str | None:
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return None
 
 
 def coroutine_state(coro: Any) -> str:
@@ -244,6 +250,7 @@ def _check_of_use(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str | None:
     return None
 
 
+@cache
 def is_library(filename: str) -> bool:
     """Whether ``filename`` is the standard library, site-packages or frozen code."""
     if filename.startswith("<"):

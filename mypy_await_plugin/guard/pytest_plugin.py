@@ -123,12 +123,19 @@ class Guard:
         self._outside: list[Loss] = []
         #: Mode warn: the test's losses not yet warned about.
         self._unwarned: list[Loss] = []
+        self._frozen = False
 
     def start(self) -> None:
         self._catcher.install()
 
     def stop(self) -> None:
         self._catcher.uninstall()
+        self._unfreeze()
+
+    def _unfreeze(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def _lost(self, loss: Loss) -> None:
         if self.settings.allows(loss):
@@ -146,10 +153,21 @@ class Guard:
         gc.collect()
         self._catcher.forget_tasks()
 
+    def _freeze(self) -> None:
+        """What survived the collection is left out of the next ones (the cost stays small).
+
+        Reference counting still frees frozen objects; only a cycle that becomes garbage
+        after it was frozen waits for the session's end (``gc.unfreeze``)."""
+        gc.freeze()
+        self._frozen = True
+
     # -- a test ------------------------------------------------------------------------
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        if not self._frozen:  # the first test: what collection lost is no test's
+            self._collect()
+            self._freeze()
         previous = sys.get_coroutine_origin_tracking_depth()
         self._test, self._losses, self._unwarned, self._allowed = item, [], [], 0
         sys.set_coroutine_origin_tracking_depth(max(previous, self.settings.depth))
@@ -158,6 +176,7 @@ class Guard:
         finally:
             sys.set_coroutine_origin_tracking_depth(previous)
             self._test, self._phase = None, "outside any test"
+            self._freeze()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self) -> Generator[None, object, object]:
@@ -232,6 +251,7 @@ class Guard:
         self._summary.allowed += int(data.get("allowed", 0))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._unfreeze()
         self._collect()
         self._summary.allowed += self._allowed
         workeroutput = getattr(self._config, "workeroutput", None)
