@@ -488,3 +488,45 @@ def test_importing_the_package_does_not_import_pytest() -> None:
         "mypy_await_plugin.guard.text; assert 'pytest' not in sys.modules, 'pytest imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_failing_test_keeps_its_failure_and_gains_the_loss(pytester: pytest.Pytester) -> None:
+    suite(
+        pytester,
+        """
+        def test_fails_and_leaks():
+            fetch()
+            assert 1 == 2
+        """,
+    )
+    result = pytester.runpytest("--await-guard")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["E       assert 1 == 2", "*- await guard -*", "await guard: this test lost 1 coroutine"]
+    )
+
+
+def test_a_loss_outside_any_test_fails_the_session(pytester: pytest.Pytester) -> None:
+    suite(
+        pytester,
+        """
+        box = Box()
+        box.itself = box
+        box.pending = fetch()
+        del box
+
+        def test_clean():
+            pass
+        """,
+    )
+    result = pytester.runpytest("--await-guard")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*await guard: lost outside any test*",
+            "coroutine 'fetch' was never awaited  [[]outside any test[]]",
+            "  created *",  # tracked only if this run is itself under the guard
+            "*1 x coroutine 'fetch' never awaited  [[]*[]]  in (outside any test)",
+        ]
+    )

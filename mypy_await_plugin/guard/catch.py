@@ -16,7 +16,9 @@ A ``Catcher`` hands each ``Loss`` to its sink, and keeps nothing of the lost obj
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +31,13 @@ from mypy_await_plugin.guard.losses import (
     lost_coroutine,
     lost_future,
 )
+
+#: CPython's own reporter, as the warnings module defines it.
+_PYTHONS_WARNING = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
+
+#: The context a guard is passing on to the handler it wrapped: when guards are nested
+#: (pytest run inside a test), the innermost one owns the loss.
+_claimed = threading.local()
 
 _MESSAGES = {
     "Task was destroyed but it is pending!": TASK_DESTROYED,
@@ -69,7 +78,12 @@ class Catcher:
         if id(coro) in self._task_coroutines:
             self._task_coroutines.discard(id(coro))
             return
-        self._sink(lost_coroutine(coro))
+        try:
+            loss = lost_coroutine(coro)
+        except Exception:  # never lose Python's own warning to a bug here
+            _PYTHONS_WARNING(coro)
+            return
+        self._sink(loss)
 
     def _wrap_unraisablehook(self, previous: Callable[[Any], object]) -> Callable[[Any], None]:
         def unraisablehook(unraisable: Any) -> None:
@@ -85,9 +99,16 @@ class Catcher:
 
         def call_exception_handler(loop: Any, context: dict[str, Any]) -> None:
             kind = _MESSAGES.get(str(context.get("message", "")))
-            if kind is not None:
+            if kind is None or getattr(_claimed, "context", None) is context:
+                handler(loop, context)  # not a loss, or an inner guard's already
+                return
+            with contextlib.suppress(Exception):  # the loop's handler runs regardless
                 catcher._asyncio_loss(kind, context)
-            handler(loop, context)
+            _claimed.context = context
+            try:
+                handler(loop, context)
+            finally:
+                _claimed.context = None
 
         return call_exception_handler
 

@@ -210,7 +210,7 @@ def _parse_line(line: str) -> ast.Module | None:
     for candidate in (line, line + " pass"):
         try:
             return ast.parse(candidate)
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError):
             continue
     return None
 
