@@ -7,9 +7,11 @@ this run) and reads the outcomes and the report.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -530,3 +532,20 @@ def test_a_loss_outside_any_test_fails_the_session(pytester: pytest.Pytester) ->
             "*1 x coroutine 'fetch' never awaited  [[]*[]]  in (outside any test)",
         ]
     )
+
+
+def test_the_docs_list_every_ini_option(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    result = pytester.runpytest("--help")
+    declared = set(re.findall(r"^  (await_guard\w*) \(", result.stdout.str(), re.MULTILINE))
+    page = (Path(__file__).parents[1] / "docs" / "runtime-guard.md").read_text()
+    documented = set(re.findall(r"^\| `(await_guard\w*)` \|", page, re.MULTILINE))
+    options = {"await_guard", "await_guard_mode", "await_guard_depth", "await_guard_allow"}
+    assert declared == documented == options
+
+
+def test_the_plugin_can_be_left_out_by_its_name(pytester: pytest.Pytester) -> None:
+    suite(pytester, "def test_nothing():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:mypy-await-guard", "--await-guard")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unrecognized arguments: --await-guard*"])
