@@ -260,11 +260,12 @@ def test_the_guard_off_changes_nothing(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*RuntimeWarning: coroutine 'fetch' was never awaited*"])
 
 
-def test_a_fixture_teardown_that_leaks_is_named(pytester: pytest.Pytester) -> None:
+def test_a_fixture_that_leaks_is_named(pytester: pytest.Pytester) -> None:
     suite(
         pytester,
         """
         import pytest
+        import pytest_asyncio
 
         @pytest.fixture
         def connection():
@@ -275,15 +276,40 @@ def test_a_fixture_teardown_that_leaks_is_named(pytester: pytest.Pytester) -> No
 
         def test_uses_it(connection):
             pass
+
+        @pytest.fixture
+        def client():
+            fetch()
+            yield
+
+        @pytest_asyncio.fixture
+        async def session():
+            yield
+            wait_forever()
+
+        def test_uses_them(client, session):
+            pass
         """,
     )
     result = pytester.runpytest("--await-guard")
-    result.assert_outcomes(passed=1, errors=1)
+    result.assert_outcomes(passed=1, failed=1, errors=2)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_uses_it*",
             "coroutine 'fetch' was never awaited  [[]teardown of fixture 'connection'[]]",
             "  created at test_suite.py:*, in connection: box.close = fetch()",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_uses_them _*",
+            "coroutine 'fetch' was never awaited  [[]setup of fixture 'client'[]]",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_uses_them*",
+            "coroutine 'wait_forever' was never awaited  [[]teardown of fixture 'session'[]]",
         ]
     )
 
@@ -304,6 +330,32 @@ def test_whatever_the_warning_filters(pytester: pytest.Pytester, filters: str) -
     result = pytester.runpytest("--await-guard", filters)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["  static check: truthy-coroutine"])
+
+
+def test_a_loss_that_reaches_the_unraisable_hook(pytester: pytest.Pytester) -> None:
+    # Another reporter of lost coroutines, which raises: Python hands the error and the
+    # coroutine to sys.unraisablehook.
+    suite(
+        pytester,
+        """
+        import warnings
+
+        def test_another_reporter(monkeypatch):
+            def strict(coroutine):
+                raise RuntimeWarning(f"coroutine {coroutine.__qualname__!r} was never awaited")
+
+            monkeypatch.setattr(warnings, "_warn_unawaited_coroutine", strict)
+            fetch()
+        """,
+    )
+    result = pytester.runpytest("--await-guard")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "coroutine 'fetch' was never awaited  [[]call[]]",
+            "  created at test_suite.py:*: fetch()",
+        ]
+    )
 
 
 def test_the_ini_options_turn_it_on_and_make_it_warn(pytester: pytest.Pytester) -> None:

@@ -115,11 +115,12 @@ class Guard:
         self._root = str(config.rootpath)
         self._catcher = Catcher(self._lost)
         self._summary = Summary()
-        #: The test running now, its losses not yet in a report, and the phase.
+        #: The test running now, its losses not yet in a report, its stage (setup, call,
+        #: teardown) and the phase that names its losses (a stage, or a fixture's).
         self._test: pytest.Item | None = None
         self._losses: list[Loss] = []
         self._allowed = 0
-        self._phase = "outside any test"
+        self._stage = self._phase = "outside any test"
         self._outside: list[Loss] = []
         #: Mode warn: the test's losses not yet warned about.
         self._unwarned: list[Loss] = []
@@ -175,17 +176,18 @@ class Guard:
             return (yield)
         finally:
             sys.set_coroutine_origin_tracking_depth(previous)
-            self._test, self._phase = None, "outside any test"
+            self._test, self._stage = None, "outside any test"
+            self._phase = self._stage
             self._freeze()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self) -> Generator[None, object, object]:
-        self._phase = "setup"
+        self._stage = self._phase = "setup"
         return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self) -> Generator[None, object, object]:
-        self._phase = "call"
+        self._stage = self._phase = "call"
         try:
             return (yield)
         finally:
@@ -194,22 +196,36 @@ class Guard:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self) -> Generator[None, object, object]:
-        self._phase = "teardown"
+        self._stage = self._phase = "teardown"
         try:
             return (yield)
         finally:
             self._collect()
             self._warn()
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any]
+    ) -> Generator[None, object, object]:
+        """What a fixture loses while it sets up or tears down is named after it."""
+        if self._test is None:
+            return (yield)
+        self._phase = f"setup of fixture {fixturedef.argname!r}"
+        try:
+            result = yield
+        finally:
+            self._phase = self._stage
+        # Finalizers run last added first: this one runs just before the fixture's own.
+        teardown = f"teardown of fixture {fixturedef.argname!r}"
+        fixturedef.addfinalizer(lambda: setattr(self, "_phase", teardown))
+        return result
+
     def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[Any]) -> None:
-        """After the teardown of one of the user's fixtures, what it lost is its own."""
-        if self._test is None or fixturedef.cached_result is None:
-            return
-        if not _is_user_generator(fixturedef.func):
-            return
-        phase, self._phase = self._phase, f"teardown of fixture {fixturedef.argname!r}"
-        self._collect()
-        self._phase = phase
+        """After the teardown of one of the user's fixtures, a collection: its cycles too."""
+        ran = self._test is not None and fixturedef.cached_result is not None
+        if ran and _is_user_generator(fixturedef.func):
+            self._collect()
+        self._phase = self._stage
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
