@@ -81,7 +81,7 @@ def test_a_leaking_test_fails_with_the_line_that_created_the_coroutine(
             "await guard: this test lost 1 coroutine",
             "coroutine 'fetch' was never awaited  [[]call[]]",
             f"  created at test_suite.py:{created}, in test_leaks: fetch()",
-            "  static check: discarded-awaitable",
+            "  static check: discarded-awaitable (mypy's own unused-coroutine where the call *",
             "  creation stack (most recent call last*",
             f'    File "*test_suite.py", line {created}, in test_leaks',
             "      fetch()",
@@ -523,6 +523,9 @@ def test_pytest_xdist_workers_report_to_the_controller(pytester: pytest.Pytester
         ('log.info("%s", fetch())', "awaitable-as-value"),
         ('print(f"{fetch()}")', "awaitable-as-value"),
         ("same = fetch() == 1", "awaitable-as-value"),
+        ("[fetch(m) for m in messages]", "discarded-awaitable"),
+        ("(fetch(), 1)", "discarded-awaitable"),
+        ("ready = [m for m in messages if fetch(m)]", "truthy-coroutine"),
         ("return fetch()", None),  # returned: the caller lost it
         ("fetch(); fetch()", None),  # which one?
         ("results = gather(", None),  # the statement goes on below

@@ -223,15 +223,31 @@ def _callee_name(call: ast.Call) -> str | None:
     return None
 
 
+#: Expressions whose value is (or holds) their operand's: the use is further up.
+_PASSING_ON = (
+    ast.BoolOp,
+    ast.IfExp,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Starred,
+    ast.ListComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+
+
 def _check_of_use(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str | None:
     """Walk up from the call through the operators that pass it on, to its use."""
     parent = parents.get(node)
-    while isinstance(parent, (ast.BoolOp, ast.IfExp, ast.Tuple, ast.List, ast.Starred)):
+    while isinstance(parent, _PASSING_ON):
         if isinstance(parent, ast.IfExp) and parent.test is node:
             return "truthy-coroutine"
         if isinstance(parent, ast.BoolOp) and parent.values[-1] is not node:
             return "truthy-coroutine"  # an operand before the last is tested
         node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.comprehension) and node in parent.ifs:
+        return "truthy-coroutine"
     if isinstance(parent, ast.Expr):
         return "discarded-awaitable"
     if isinstance(parent, (ast.Assign, ast.AnnAssign)):

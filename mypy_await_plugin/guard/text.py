@@ -16,6 +16,8 @@ from mypy_await_plugin.guard.losses import (
     is_library,
 )
 
+_PLAIN = " where the call is typed exactly Coroutine"
+
 
 def headline(loss: Loss) -> str:
     if loss.kind == NEVER_AWAITED:
@@ -80,6 +82,8 @@ def describe(loss: Loss, root: str) -> list[str]:
         lines = ["  created where nothing was tracked (before the test started, or in a thread)"]
     if loss.check == NO_CHECK:
         lines.append("  static check: none (the task was kept, then neither awaited nor read)")
+    elif loss.check == "discarded-awaitable":
+        lines.append(f"  static check: {loss.check} (mypy's own unused-coroutine{_PLAIN})")
     else:
         lines.append(f"  static check: {loss.check}")
     stack = _from_first_user_frame(loss.stack)
