@@ -489,6 +489,11 @@ def test_pytest_xdist_workers_report_to_the_controller(pytester: pytest.Pytester
         """
         import pytest
 
+        box = Box()
+        box.itself = box
+        box.pending = wait_forever()  # at collection, in each worker
+        del box
+
         @pytest.mark.parametrize("n", range(4))
         def test_leaks(n):
             fetch()
@@ -498,9 +503,17 @@ def test_pytest_xdist_workers_report_to_the_controller(pytester: pytest.Pytester
     result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines(
         [
-            "await guard: 4 lost, at 1 creation site",
+            "*await guard: lost outside any test*",
+            "coroutine 'wait_forever' was never awaited  [[]outside any test[]]",
+            "coroutine 'wait_forever' was never awaited  [[]outside any test[]]",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "await guard: 6 lost, at 2 creation sites",
             "  test_suite.py:*: 4 x coroutine 'fetch' never awaited"
             "  [[]discarded-awaitable[]]  in test_suite.py::test_leaks[[]*[]] (+3 more)",
+            "  ?: 2 x coroutine 'wait_forever' never awaited  [[]*[]]  in (outside any test)",
         ]
     )
 
@@ -604,3 +617,20 @@ def test_the_plugin_can_be_left_out_by_its_name(pytester: pytest.Pytester) -> No
     result = pytester.runpytest_subprocess("-p", "no:mypy-await-guard", "--await-guard")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unrecognized arguments: --await-guard*"])
+
+
+def test_the_docs_example_reports_what_the_docs_show(pytester: pytest.Pytester) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "runtime-guard.md").read_text()
+    example = page.split("## Example", 1)[1]
+    code, output = re.findall(r"```(?:python)?\n(.*?)```", example, re.DOTALL)[:2]
+    pytester.makeini(INI)
+    pytester.makepyfile(test_orders=code)
+    result = pytester.runpytest("--await-guard")
+    result.assert_outcomes(failed=2)
+    shown = [
+        line.replace("[", "[[]").replace("Task-2", "Task-*")
+        for line in output.splitlines()
+        if line.startswith(("coroutine ", "task ", "  created at", "  static check", "  test_"))
+    ]
+    assert len(shown) == 8
+    result.stdout.fnmatch_lines(shown)
