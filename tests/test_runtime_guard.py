@@ -25,7 +25,7 @@ INI = """
 asyncio_default_fixture_loop_scope = function
 """
 
-HELPERS = """
+SHARED = """
 import asyncio
 import gc
 
@@ -49,8 +49,8 @@ class Box:
 
 def suite(pytester: pytest.Pytester, tests: str, ini: str = INI) -> None:
     pytester.makeini(ini)
-    pytester.makepyfile(helpers=HELPERS)
-    pytester.makepyfile(test_suite="from helpers import *\n" + textwrap.dedent(tests))
+    pytester.makepyfile(shared=SHARED)
+    pytester.makepyfile(test_suite="from shared import *\n" + textwrap.dedent(tests))
 
 
 def line_of(pytester: pytest.Pytester, text: str) -> int:
