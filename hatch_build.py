@@ -8,7 +8,8 @@ compiled build spends about a quarter less time in the plugin's code (see
 
 Left as Python: ``__init__`` (mypy calls its function ``plugin``, a name that compiled
 code would bind to the submodule of that name), ``loading`` (it must run on any mypy,
-to turn an unsupported one away) and the command line (``__main__``, ``scan``).
+to turn an unsupported one away), the command line (``__main__``, ``scan``) and the
+pytest plugin (``guard``), which runs outside mypy.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PACKAGE = "mypy_await_plugin"
 NOT_COMPILED = frozenset({"__init__.py", "__main__.py", "loading.py"})
-NOT_COMPILED_DIRS = frozenset({"scan"})
+NOT_COMPILED_DIRS = frozenset({"scan", "guard"})
 EXTENSIONS = frozenset({".so", ".pyd"})
 
 

@@ -40,3 +40,4 @@ def test_the_entry_point_version_check_and_command_line_stay_python(
     assert "mypy_await_plugin/loading.py" not in compiled
     assert "mypy_await_plugin/__main__.py" not in compiled
     assert not any(name.startswith("mypy_await_plugin/scan/") for name in compiled)
+    assert not any(name.startswith("mypy_await_plugin/guard/") for name in compiled)
