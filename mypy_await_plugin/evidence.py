@@ -76,7 +76,7 @@ from mypy.nodes import (
     WithStmt,
 )
 from mypy.semanal import is_trivial_body
-from mypy.types import CallableType, Instance, Overloaded, Type, get_proper_type
+from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
 
 from mypy_await_plugin.awaitables import (
     LAZY_TYPE_NAMES,
@@ -84,7 +84,6 @@ from mypy_await_plugin.awaitables import (
     classify,
     module_of,
     starts_its_own_work,
-    union_members,
 )
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.sinks import spawner_key
@@ -135,6 +134,8 @@ class Evidence:
         #: reading started, so all of them get none).
         self._reading: list[str] = []
         self._cycle_from = _NO_CYCLE
+        #: Whether a class has ``__await__``, by full name.
+        self._awaitable_classes: dict[str, bool] = {}
 
     def set_modules(self, modules: Mapping[str, MypyFile]) -> None:
         self._modules = modules
@@ -142,13 +143,49 @@ class Evidence:
     def forget(self) -> None:
         self._read.clear()
         self._carried.clear()
+        self._awaitable_classes.clear()
+
+    def _may_have_facts(self, func: FuncDef) -> bool:
+        """A plain ``def``, declared to return what may be an awaitable: the only
+        definitions whose body is read. (Asked for every function of every module
+        mypy writes to its cache: the common answers come first.)"""
+        signature = func.type
+        if (
+            signature.__class__ is not CallableType
+            or func.is_coroutine
+            or func.is_generator
+            or func.abstract_status != NOT_ABSTRACT
+        ):
+            return False
+        assert isinstance(signature, CallableType)
+        ret = get_proper_type(signature.ret_type)
+        if ret.__class__ is Instance:
+            assert isinstance(ret, Instance)
+            may_await = self._is_awaitable_class(ret.type)
+        elif isinstance(ret, UnionType):
+            may_await = any(
+                isinstance(item, Instance) and self._is_awaitable_class(item.type)
+                for item in map(get_proper_type, ret.items)
+            )
+        else:
+            return False
+        info = func.info
+        return may_await and not (info and info.is_protocol)
+
+    def _is_awaitable_class(self, info: TypeInfo) -> bool:
+        fullname = info.fullname
+        known = self._awaitable_classes.get(fullname)
+        if known is None:
+            known = fullname in LAZY_TYPE_NAMES or info.get("__await__") is not None
+            self._awaitable_classes[fullname] = known
+        return known
 
     # Asking.
 
     def fact(self, node: SymbolNode | None) -> Fact | None:
         """The fact of the function ``node`` (``None``: none, or not a function)."""
         func = _function_of(node)
-        if func is None or not _may_have_facts(func):
+        if func is None or not self._may_have_facts(func):
             return None
         module = self._modules.get(module_of(func))
         if module is None or module.is_stub:
@@ -202,9 +239,10 @@ class Evidence:
             return  # it carries its facts already, or has none
         facts: dict[str, Fact] = {}
         for func in _functions_of(module):
-            fact = self.fact(func)
-            if fact is not None:
-                facts[func.fullname] = fact
+            if self._may_have_facts(func):
+                fact = self.fact(func)
+                if fact is not None:
+                    facts[func.fullname] = fact
         names = module.names
         if not facts:
             names.pop(CARRIER, None)
@@ -466,28 +504,6 @@ def _function_of(node: SymbolNode | None) -> FuncDef | None:
     return node if isinstance(node, FuncDef) else None
 
 
-def _may_have_facts(func: FuncDef) -> bool:
-    """A plain ``def``, declared to return what may be an
-    awaitable: the only definitions whose body is read."""
-    if (
-        func.is_coroutine
-        or func.is_generator
-        or func.abstract_status != NOT_ABSTRACT
-        or not isinstance(func.type, CallableType)
-    ):
-        return False
-    info = func.info
-    if info and info.is_protocol:
-        return False
-    return any(_may_await(item) for item in union_members(func.type.ret_type))
-
-
-def _may_await(typ: Type) -> bool:
-    return isinstance(typ, Instance) and (
-        typ.type.fullname in LAZY_TYPE_NAMES or typ.type.get("__await__") is not None
-    )
-
-
 def _does_nothing(stmt: Statement) -> bool:
     """``pass``, or a docstring."""
     return isinstance(stmt, PassStmt) or (
@@ -554,13 +570,19 @@ def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
     classes: list[TypeInfo] = []
     for name, symbol in module.names.items():
         node = symbol.node
-        if isinstance(node, TypeInfo):
+        kind = node.__class__
+        if kind is FuncDef:
+            assert isinstance(node, FuncDef)
+            if node.fullname == f"{prefix}.{name}":
+                yield node
+        elif kind is TypeInfo:
+            assert isinstance(node, TypeInfo)
             if node.fullname == f"{prefix}.{name}":
                 classes.append(node)
-            continue
-        func = _function_of(node)
-        if func is not None and func.fullname == f"{prefix}.{name}":
-            yield func
+        elif kind is Decorator:
+            func = _function_of(node)
+            if func is not None and func.fullname == f"{prefix}.{name}":
+                yield func
     seen: set[str] = set()
     while classes:
         info = classes.pop()
@@ -569,13 +591,15 @@ def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
         seen.add(info.fullname)
         for name, symbol in info.names.items():
             node = symbol.node
-            if isinstance(node, TypeInfo):
+            kind = node.__class__
+            if kind is FuncDef or kind is Decorator:
+                func = _function_of(node)
+                if func is not None and func.info is info:
+                    yield func
+            elif kind is TypeInfo:
+                assert isinstance(node, TypeInfo)
                 if node.fullname == f"{info.fullname}.{name}":
                     classes.append(node)
-                continue
-            func = _function_of(node)
-            if func is not None and func.info is info:
-                yield func
 
 
 # The carrier's text.
