@@ -1,0 +1,393 @@
+"""Fix edits: where a missing ``await`` goes in a file's text, and whether it may go there.
+
+A finding names a line and a column; the node it reports (the call, or the bound name
+for ``never-awaited``) is looked up in the file's tree as Python's ``ast`` parses it,
+and the edit is an insertion of ``await `` (with parentheses only where the grammar
+needs them) at that node's position. Nothing else in the file is touched, so its
+formatting, comments, line endings and encoding stay as they were by construction.
+Every edit is checked by parsing the edited text again: the new tree must be the old
+one with exactly the expected ``Await`` nodes added, and it must still compile (the
+compiler rejects ``await`` outside an ``async def``).
+
+Text edits rather than a concrete syntax tree library: an insertion needs no
+rewriting of the rest of the file, the standard library's ``ast`` gives exact
+positions and the re-parse proves the edit, and the command keeps its run-time
+dependencies (mypy, typing-extensions).
+
+Only places where ``await`` is legal and means the same as it would in a statement
+are fixed: the body of an ``async def``, not a nested ``def``, ``lambda`` or class
+body, not a generator expression (an ``await`` there makes it an async generator),
+and inside at most one list, set or dict comprehension.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from mypy_await_plugin.scan.findings import Finding
+
+#: What a fix of each code does; codes not listed are never fixed.
+STATEMENT: Final = "statement"
+CONDITION: Final = "condition"
+VALUE: Final = "value"
+BINDING: Final = "binding"
+FIX_KINDS: Final[dict[str, str]] = {
+    "unused-coroutine": STATEMENT,
+    "unused-awaitable": STATEMENT,
+    "discarded-awaitable": STATEMENT,
+    "truthy-coroutine": CONDITION,
+    "awaitable-as-value": VALUE,
+    "never-awaited": BINDING,
+}
+#: Nodes ``await`` applies to without parentheses (``await_primary`` in the grammar).
+_PRIMARY: Final = (ast.Call, ast.Attribute, ast.Subscript, ast.Name, ast.Constant)
+#: Nodes through which a statement drops each of its parts.
+_DROPPING: Final = (ast.BoolOp, ast.IfExp, ast.Tuple, ast.List, ast.Set, ast.ListComp, ast.SetComp)
+_COMPREHENSIONS: Final = (ast.ListComp, ast.SetComp, ast.DictComp)
+_CALLEE: Final = re.compile(r'returned by "(?:[^"]*\.)?(?P<name>[^".]+)"')
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """``await`` inserted before the node ``node`` (an index in ``ast.walk`` order),
+    which spans ``start``..``end`` in the text."""
+
+    finding: Finding
+    node: int
+    start: int
+    end: int
+    prefix: str
+    suffix: str
+    #: The lines whose errors this edit may change (its statement; for a binding, the
+    #: rest of the function).
+    lines: range
+
+
+@dataclass(frozen=True)
+class Skipped:
+    finding: Finding
+    reason: str
+
+
+class SourceFile:
+    """A Python file's text exactly as stored, and its ``ast`` tree."""
+
+    def __init__(self, path: Path, encoding: str, text: str, tree: ast.Module) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.text = text
+        self.tree = tree
+        self.nodes = list(ast.walk(tree))
+        self._index = {id(node): index for index, node in enumerate(self.nodes)}
+        self._parents: dict[int, ast.AST] = {
+            id(child): node for node in self.nodes for child in ast.iter_child_nodes(node)
+        }
+        self._line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+        self.compiles = _compiles(tree, str(path))
+
+    @classmethod
+    def read(cls, path: Path) -> SourceFile | str:
+        """The file, or why it cannot be fixed."""
+        try:
+            data = path.read_bytes()
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+            tree = ast.parse(text, str(path))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as err:
+            return f"cannot parse the file: {err}"
+        return cls(path, encoding, text, tree)
+
+    def encoded(self, text: str) -> bytes:
+        return text.encode(self.encoding)
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self._parents.get(id(node))
+
+    def offset(self, line: int, byte_column: int) -> int:
+        """The text offset of ``ast``'s (line, UTF-8 byte column)."""
+        start = self._line_starts[line - 1]
+        head = self.text[start : start + byte_column]
+        while len(head.encode("utf-8")) > byte_column:
+            head = head[:-1]
+        return start + len(head)
+
+    def columns(self, node: ast.expr) -> tuple[int, int]:
+        """``node``'s start and end column in characters (0-based, end exclusive)."""
+        start = self.offset(node.lineno, node.col_offset)
+        end_line = node.end_lineno or node.lineno
+        end = self.offset(end_line, node.end_col_offset or 0)
+        return (
+            start - self._line_starts[node.lineno - 1],
+            end - self._line_starts[end_line - 1],
+        )
+
+    def span(self, node: ast.expr) -> tuple[int, int]:
+        end_line = node.end_lineno or node.lineno
+        return (
+            self.offset(node.lineno, node.col_offset),
+            self.offset(end_line, node.end_col_offset or 0),
+        )
+
+    def index(self, node: ast.AST) -> int:
+        return self._index[id(node)]
+
+    # Edits.
+
+    def apply(self, edits: list[Edit]) -> str:
+        text = self.text
+        for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+            text = (
+                text[: edit.start]
+                + edit.prefix
+                + text[edit.start : edit.end]
+                + edit.suffix
+                + text[edit.end :]
+            )
+        return text
+
+    def accepts(self, edits: list[Edit]) -> bool:
+        """Whether the edited text parses to this tree with an ``Await`` around each
+        edited node, and compiles if this file does."""
+        try:
+            edited = ast.parse(self.apply(edits), str(self.path))
+        except (SyntaxError, ValueError):
+            return False
+        if ast.dump(edited) != ast.dump(self._expected(edits)):
+            return False
+        return _compiles(edited, str(self.path)) or not self.compiles
+
+    def _expected(self, edits: list[Edit]) -> ast.Module:
+        expected = copy.deepcopy(self.tree)
+        nodes = list(ast.walk(expected))
+        parents = {id(child): node for node in nodes for child in ast.iter_child_nodes(node)}
+        for edit in edits:
+            target = nodes[edit.node]
+            assert isinstance(target, ast.expr)  # the same walk as ``self.nodes``
+            _replace(parents[id(target)], target, ast.Await(value=target))
+        return expected
+
+
+def plan(source: SourceFile, findings: list[Finding]) -> tuple[list[Edit], list[Skipped]]:
+    """The edits for ``findings`` (all in ``source``), each accepted on its own, and
+    the findings left with the reason."""
+    edits: list[Edit] = []
+    skipped: list[Skipped] = []
+    for finding in findings:
+        outcome = _plan_one(source, finding)
+        if isinstance(outcome, str):
+            skipped.append(Skipped(finding, outcome))
+        elif any(_overlaps(outcome, other) for other in edits):
+            skipped.append(Skipped(finding, "it overlaps another fix; run --fix again"))
+        elif not source.accepts([outcome]):
+            skipped.append(Skipped(finding, "the edited code would not parse the same"))
+        else:
+            edits.append(outcome)
+    if edits and not source.accepts(edits):
+        return [], [*skipped, *(Skipped(e.finding, "the edits conflict") for e in edits)]
+    return edits, skipped
+
+
+def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
+    kind = FIX_KINDS.get(finding.code)
+    if kind is None:
+        return f"{finding.code} is not fixed automatically"
+    if kind == BINDING:
+        name = _locate(source, finding, (ast.Name,))
+        target = _bound_value(source, name) if name is not None else None
+    else:
+        target = _locate(source, finding, (ast.expr,) if kind == STATEMENT else (ast.Call,))
+        if target is None and kind == CONDITION and _locate(source, finding, (ast.Name,)):
+            return 'a tested name: add "await" where it is assigned'
+    if target is None:
+        return "the expression was not found in the file"
+    if kind == STATEMENT and not _is_dropped(source, target):
+        return "not a statement"
+    problem = _await_problem(source, target)
+    if problem is not None:
+        return problem
+    return _edit(source, finding, target, kind)
+
+
+def _locate(
+    source: SourceFile, finding: Finding, kinds: tuple[type[ast.expr], ...]
+) -> ast.expr | None:
+    """The node of one of ``kinds`` that ``finding`` reports. mypy's columns are not
+    character columns on every line with non-ASCII text: then the node's width and
+    the callee's name in the message must single it out."""
+    candidates = [
+        node
+        for node in source.nodes
+        if isinstance(node, kinds)
+        and node.lineno == finding.line
+        and node.end_lineno == finding.end_line
+    ]
+    exact = [
+        node
+        for node in candidates
+        if source.columns(node) == (finding.column - 1, finding.end_column)
+    ]
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        return None
+    if finding.line == finding.end_line:
+        width = finding.end_column - finding.column + 1
+        candidates = [node for node in candidates if _width(source, node) == width]
+    callee = _CALLEE.search(finding.message)
+    if callee is not None:
+        name = callee.group("name")
+        candidates = [node for node in candidates if _callee_name(node) == name]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _width(source: SourceFile, node: ast.expr) -> int:
+    start, end = source.columns(node)
+    return end - start
+
+
+def _callee_name(node: ast.expr) -> str | None:
+    if not isinstance(node, ast.Call):
+        return node.id if isinstance(node, ast.Name) else None
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _bound_value(source: SourceFile, name: ast.expr) -> ast.expr | None:
+    """The value bound to ``name`` by a plain assignment (``x = f()``,
+    ``a, b = f(), g()``); ``None`` for other bindings."""
+    parent = source.parent(name)
+    if isinstance(parent, ast.Assign) and parent.targets == [name]:
+        return parent.value
+    if isinstance(parent, ast.Tuple | ast.List):
+        statement = source.parent(parent)
+        value = statement.value if isinstance(statement, ast.Assign) else None
+        if (
+            isinstance(statement, ast.Assign)
+            and statement.targets == [parent]
+            and isinstance(value, ast.Tuple | ast.List)
+            and len(value.elts) == len(parent.elts)
+            and not any(isinstance(item, ast.Starred) for item in (*parent.elts, *value.elts))
+        ):
+            return value.elts[parent.elts.index(name)]
+    return None
+
+
+def _is_dropped(source: SourceFile, node: ast.expr) -> bool:
+    """Whether a statement evaluates ``node`` and drops it: the statement itself, or
+    a part of ``and``/``or``, a conditional's branch, a display's item, a
+    comprehension's element in it; or the value of ``_ = ...``."""
+    child: ast.AST = node
+    parent = source.parent(child)
+    while isinstance(parent, _DROPPING):
+        if isinstance(parent, ast.IfExp) and parent.test is child:
+            return False
+        if isinstance(parent, ast.ListComp | ast.SetComp) and parent.elt is not child:
+            return False
+        child, parent = parent, source.parent(parent)
+    if isinstance(parent, ast.Expr):
+        return True
+    return (
+        isinstance(parent, ast.Assign)
+        and parent.value is child
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+        and parent.targets[0].id == "_"
+    )
+
+
+def _await_problem(source: SourceFile, node: ast.expr) -> str | None:
+    """Why ``await`` cannot go before ``node``, or ``None`` when it can."""
+    comprehensions = 0
+    child: ast.AST = node
+    parent = source.parent(child)
+    while parent is not None:
+        if isinstance(parent, ast.AsyncFunctionDef):
+            if not any(statement is child for statement in parent.body):
+                return "await is not allowed outside the async function's body"
+            if comprehensions > 1:
+                return "await in a nested comprehension is an error before Python 3.11"
+            return None
+        if isinstance(parent, ast.FunctionDef):
+            return "await is not allowed in a sync function"
+        if isinstance(parent, ast.Lambda):
+            return "await is not allowed in a lambda"
+        if isinstance(parent, ast.ClassDef):
+            return "await is not allowed in a class body"
+        if isinstance(parent, ast.GeneratorExp):
+            return "await would make the generator expression an async generator"
+        if isinstance(parent, _COMPREHENSIONS):
+            comprehensions += 1
+        child, parent = parent, source.parent(parent)
+    return "await is not allowed at module level"
+
+
+def _edit(source: SourceFile, finding: Finding, node: ast.expr, kind: str) -> Edit:
+    start, end = source.span(node)
+    prefix, suffix = "await ", ""
+    if not isinstance(node, _PRIMARY):
+        prefix, suffix = "await (", ")"
+    parent = source.parent(node)
+    if _followed_by_trailer(parent, node):
+        prefix, suffix = "(" + prefix, suffix + ")"
+    statement = _statement(source, node)
+    lines = range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+    if kind == BINDING:
+        function = _function(source, statement)
+        if function is not None:
+            lines = range(statement.lineno, (function.end_lineno or statement.lineno) + 1)
+    return Edit(finding, source.index(node), start, end, prefix, suffix, lines)
+
+
+def _followed_by_trailer(parent: ast.AST | None, node: ast.expr) -> bool:
+    """``(await f()).x``, ``(await f())[0]``, ``(await f())()``: ``await`` would
+    take the whole primary."""
+    if isinstance(parent, ast.Attribute | ast.Subscript):
+        return parent.value is node
+    return isinstance(parent, ast.Call) and parent.func is node
+
+
+def _statement(source: SourceFile, node: ast.AST) -> ast.stmt:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = source.parent(current)
+    assert current is not None  # every expression is inside a statement
+    return current
+
+
+def _function(source: SourceFile, node: ast.AST) -> ast.AsyncFunctionDef | None:
+    current = source.parent(node)
+    while current is not None and not isinstance(current, ast.AsyncFunctionDef):
+        current = source.parent(current)
+    return current
+
+
+def _overlaps(edit: Edit, other: Edit) -> bool:
+    return edit.start < other.end and other.start < edit.end
+
+
+def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    for name, value in ast.iter_fields(parent):
+        if value is old:
+            setattr(parent, name, new)
+            return
+        if isinstance(value, list) and any(item is old for item in value):
+            value[[id(item) for item in value].index(id(old))] = new
+            return
+
+
+def _compiles(tree: ast.Module, filename: str) -> bool:
+    try:
+        compile(tree, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
