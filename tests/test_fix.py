@@ -438,6 +438,7 @@ def test_places_where_await_is_illegal_are_left(tmp_path: Path) -> None:
             (y for y in c if c.ok())
             class K:
                 c.get()
+            [c.get() for _ in c]
         c.get()
     """
     _, edits, skipped = _planned(
@@ -449,8 +450,9 @@ def test_places_where_await_is_illegal_are_left(tmp_path: Path) -> None:
         (5, "c.get()", "awaitable-as-value"),
         (6, "c.ok()", "truthy-coroutine"),
         (8, "c.get()", "unused-coroutine"),
-        (9, "c.get()", "unused-coroutine"),
-        (9, "c.get()", "dangling-task"),
+        (9, "c.get()", "discarded-awaitable"),
+        (10, "c.get()", "unused-coroutine"),
+        (10, "c.get()", "dangling-task"),
     )
     assert edits == []
     assert [item.reason for item in skipped] == [
@@ -460,8 +462,30 @@ def test_places_where_await_is_illegal_are_left(tmp_path: Path) -> None:
         "await is not allowed in a lambda",
         "await would make the generator expression an async generator",
         "await is not allowed in a class body",
+        "made in a comprehension: await each in a loop, or gather them",
         "await is not allowed at module level",
         "dangling-task is not fixed automatically",
+    ]
+
+
+def test_nodes_on_non_ascii_lines_are_found_by_width_and_name(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        'async def f(c):\n    s = "é"; pending = c.get()\n    print("☃", c.get("ü"))\n'
+    )
+    loaded = SourceFile.read(path)
+    assert isinstance(loaded, SourceFile)
+    returned = 'Coroutine[Any, Any, int] returned by "C.get"'
+    # Columns as mypy gives them on such lines: not character columns.
+    findings = [
+        Finding(str(path), 2, 13, 2, 19, "never-awaited", f'{returned} is assigned to "pending"'),
+        Finding(str(path), 3, 13, 3, 21, "awaitable-as-value", f"{returned} is formatted"),
+    ]
+    edits, skipped = plan(loaded, findings)
+    assert skipped == []
+    assert loaded.apply(edits).splitlines()[1:] == [
+        '    s = "é"; pending = await c.get()',
+        '    print("☃", await c.get("ü"))',
     ]
 
 

@@ -49,9 +49,10 @@ FIX_KINDS: Final[dict[str, str]] = {
 #: Nodes ``await`` applies to without parentheses (``await_primary`` in the grammar).
 _PRIMARY: Final = (ast.Call, ast.Attribute, ast.Subscript, ast.Name, ast.Constant)
 #: Nodes through which a statement drops each of its parts.
-_DROPPING: Final = (ast.BoolOp, ast.IfExp, ast.Tuple, ast.List, ast.Set, ast.ListComp, ast.SetComp)
+_DROPPING: Final = (ast.BoolOp, ast.IfExp, ast.Tuple, ast.List, ast.Set)
 _COMPREHENSIONS: Final = (ast.ListComp, ast.SetComp, ast.DictComp)
 _CALLEE: Final = re.compile(r'returned by "(?:[^"]*\.)?(?P<name>[^".]+)"')
+_ASSIGNED: Final = re.compile(r'assigned to "(?P<name>[^"]+)"')
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 
@@ -91,6 +92,10 @@ class SourceFile:
             id(child): node for node in self.nodes for child in ast.iter_child_nodes(node)
         }
         self._line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+        self._by_line: dict[int, list[ast.expr]] = {}
+        for node in self.nodes:
+            if isinstance(node, ast.expr):
+                self._by_line.setdefault(node.lineno, []).append(node)
         self.compiles = _compiles(tree, str(path))
 
     @classmethod
@@ -107,6 +112,10 @@ class SourceFile:
 
     def encoded(self, text: str) -> bytes:
         return text.encode(self.encoding)
+
+    def expressions(self, line: int) -> list[ast.expr]:
+        """The expressions that start on ``line``."""
+        return self._by_line.get(line, [])
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self._parents.get(id(node))
@@ -208,9 +217,9 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
             return 'a tested name: add "await" where it is assigned'
     if target is None:
         return "the expression was not found in the file"
-    if kind == STATEMENT and not _is_dropped(source, target):
-        return "not a statement"
     problem = _await_problem(source, target)
+    if problem is None and kind == STATEMENT:
+        problem = _drop_problem(source, target)
     if problem is not None:
         return problem
     return _edit(source, finding, target, kind)
@@ -219,32 +228,32 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
 def _locate(
     source: SourceFile, finding: Finding, kinds: tuple[type[ast.expr], ...]
 ) -> ast.expr | None:
-    """The node of one of ``kinds`` that ``finding`` reports. mypy's columns are not
-    character columns on every line with non-ASCII text: then the node's width and
-    the callee's name in the message must single it out."""
+    """The node of one of ``kinds`` that ``finding`` reports.
+
+    mypy's columns are character columns on ASCII lines only; on a line with other
+    text they are off. There the node must be singled out by its lines, and by its
+    width or the callee named in the message (``returned by "Repo.save"``)."""
     candidates = [
         node
-        for node in source.nodes
-        if isinstance(node, kinds)
-        and node.lineno == finding.line
-        and node.end_lineno == finding.end_line
+        for node in source.expressions(finding.line)
+        if isinstance(node, kinds) and node.end_lineno == finding.end_line
     ]
     exact = [
         node
         for node in candidates
         if source.columns(node) == (finding.column - 1, finding.end_column)
     ]
-    if len(exact) == 1:
-        return exact[0]
     if exact:
-        return None
-    if finding.line == finding.end_line:
+        return exact[0] if len(exact) == 1 else None
+    named = (_ASSIGNED if kinds == (ast.Name,) else _CALLEE).search(finding.message)
+    if named is not None:
+        name = named.group("name")
+        candidates = [node for node in candidates if _name(node) == name]
+    elif kinds == (ast.expr,):  # mypy's own codes report a statement's expression
+        candidates = [node for node in candidates if isinstance(source.parent(node), ast.Expr)]
+    if finding.line == finding.end_line and len(candidates) > 1:
         width = finding.end_column - finding.column + 1
         candidates = [node for node in candidates if _width(source, node) == width]
-    callee = _CALLEE.search(finding.message)
-    if callee is not None:
-        name = callee.group("name")
-        candidates = [node for node in candidates if _callee_name(node) == name]
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -253,10 +262,11 @@ def _width(source: SourceFile, node: ast.expr) -> int:
     return end - start
 
 
-def _callee_name(node: ast.expr) -> str | None:
-    if not isinstance(node, ast.Call):
-        return node.id if isinstance(node, ast.Name) else None
-    func = node.func
+def _name(node: ast.expr) -> str | None:
+    """A name's identifier; a call's callee name (``save`` of ``repo.save()``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    func = node.func if isinstance(node, ast.Call) else None
     if isinstance(func, ast.Name):
         return func.id
     return func.attr if isinstance(func, ast.Attribute) else None
@@ -282,27 +292,31 @@ def _bound_value(source: SourceFile, name: ast.expr) -> ast.expr | None:
     return None
 
 
-def _is_dropped(source: SourceFile, node: ast.expr) -> bool:
-    """Whether a statement evaluates ``node`` and drops it: the statement itself, or
-    a part of ``and``/``or``, a conditional's branch, a display's item, a
-    comprehension's element in it; or the value of ``_ = ...``."""
+def _drop_problem(source: SourceFile, node: ast.expr) -> str | None:
+    """``None`` when a statement evaluates ``node`` and drops it: the statement
+    itself, a part of ``and``/``or``, a conditional's branch, a display's item; or the
+    value of ``_ = ...``. Otherwise why ``await <node>`` is not the fix."""
     child: ast.AST = node
     parent = source.parent(child)
     while isinstance(parent, _DROPPING):
         if isinstance(parent, ast.IfExp) and parent.test is child:
-            return False
-        if isinstance(parent, ast.ListComp | ast.SetComp) and parent.elt is not child:
-            return False
+            return "not a dropped value"
         child, parent = parent, source.parent(parent)
+    if isinstance(parent, ast.ListComp | ast.SetComp | ast.DictComp):
+        # Awaiting each item in turn is a choice between that and running them
+        # concurrently (``asyncio.gather``): the author's.
+        return "made in a comprehension: await each in a loop, or gather them"
     if isinstance(parent, ast.Expr):
-        return True
-    return (
+        return None
+    if (
         isinstance(parent, ast.Assign)
         and parent.value is child
         and len(parent.targets) == 1
         and isinstance(parent.targets[0], ast.Name)
         and parent.targets[0].id == "_"
-    )
+    ):
+        return None
+    return "not a dropped value"
 
 
 def _await_problem(source: SourceFile, node: ast.expr) -> str | None:
