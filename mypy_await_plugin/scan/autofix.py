@@ -5,12 +5,15 @@ mypy checks the edited texts again, given as shadow files, so that the user's fi
 stay untouched until the end -> a fix whose finding did not disappear, or near which
 a new error of any code appeared (mypy's own included), is rolled back and the rest
 is checked again -> the kept edits are written (``--fix``) or printed as a unified
-diff (``--diff``), with what was fixed and what is left, per code.
+diff (``--diff``), with what was fixed and what is left, per code. mypy shows one of
+equal messages on a line, so a verified fix can bring another finding to light: a
+further pass plans and verifies again, on the texts as the fixes left them.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -24,11 +27,20 @@ from mypy_await_plugin.scan.findings import Finding
 from mypy_await_plugin.scan.fixes import Edit, Skipped, SourceFile, plan
 from mypy_await_plugin.scan.runner import ErrorKey, ScanResult
 
-#: Checks of the edited code before the fixes still in doubt are all rolled back.
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+#: Checks of the edited code in one pass before the fixes still in doubt are all
+#: rolled back.
 MAX_ROUNDS: Final = 4
+#: Passes: fixes can bring findings to light (mypy shows one of equal messages on a
+#: line), which the next pass fixes.
+MAX_PASSES: Final = 3
 
 #: Runs the scan again with extra mypy arguments.
 Rescan = Callable[[list[str]], ScanResult]
+
+
+#: Text one pass inserted in a file: (offset in the text before the pass, length).
+Insertions = list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -39,43 +51,51 @@ class Known:
     root: Path
 
 
+@dataclass(frozen=True)
+class Fixed:
+    finding: Finding
+    #: The awaited expression as written (``await repo.save(user)``).
+    text: str
+
+
 @dataclass
 class Outcome:
-    """The verified fixes, the scan of the code with them, and why the rest is left."""
+    """The files as read, their texts with the verified fixes, the scan of that code,
+    and why the findings left were not fixed."""
 
-    sources: dict[Path, SourceFile]
-    edits: dict[Path, list[Edit]]
+    originals: dict[Path, SourceFile]
+    texts: dict[Path, str]
+    fixed: list[Fixed]
     result: ScanResult
     reasons: dict[ErrorKey, str] = field(default_factory=dict)
-
-    @property
-    def kept(self) -> list[Edit]:
-        return [edit for edits in self.edits.values() for edit in edits]
+    #: What each pass inserted in each file, to map positions back to the original.
+    passes: dict[Path, list[Insertions]] = field(default_factory=dict)
 
 
 def run(result: ScanResult, known: Known | None, rescan: Rescan, *, write: bool, fmt: str) -> int:
     """``--fix`` (``write``) or ``--diff``; returns the exit status."""
-    outcome = fix(_new_findings(result.findings, known), result, rescan)
-    left = _left(outcome, known)
+    outcome = fix(result, known, rescan)
     if write:
         _write(outcome)
-        return _report_fixed(outcome, left, fmt)
-    return _report_diff(outcome, left)
+        # The findings left point into the files as now written.
+        return _report_fixed(outcome, _left(outcome, known, outcome.result.findings), fmt)
+    # The files are as they were: the findings left point into them.
+    left = [_in_original(outcome, finding) for finding in outcome.result.findings]
+    return _report_diff(outcome, _left(outcome, known, left))
 
 
-def fix(findings: list[Finding], result: ScanResult, rescan: Rescan) -> Outcome:
-    outcome = Outcome({}, {}, result)
-    for file, group in _by_file(findings).items():
-        source = SourceFile.read(Path(file))
-        if isinstance(source, str):
-            _skip(outcome, (Skipped(finding, source) for finding in group))
-            continue
-        edits, skipped = plan(source, group)
-        _skip(outcome, skipped)
-        if edits:
-            outcome.sources[source.path] = source
-            outcome.edits[source.path] = edits
-    _verify(outcome, rescan)
+def fix(result: ScanResult, known: Known | None, rescan: Rescan) -> Outcome:
+    outcome = Outcome({}, {}, [], result)
+    with tempfile.TemporaryDirectory(prefix="mypy-await-fix-") as directory:
+        for number in range(MAX_PASSES):
+            findings = [
+                finding
+                for finding in _new_findings(outcome.result.findings, known)
+                if _key(finding) not in outcome.reasons
+            ]
+            planned = _plan(outcome, findings)
+            if not planned or not _verify(outcome, planned, rescan, Path(directory, str(number))):
+                break
     return outcome
 
 
@@ -83,6 +103,34 @@ def _new_findings(findings: list[Finding], known: Known | None) -> list[Finding]
     if known is None:
         return findings
     return baseline.split(findings, known.findings, known.root).new
+
+
+def _plan(outcome: Outcome, findings: list[Finding]) -> dict[Path, tuple[SourceFile, list[Edit]]]:
+    """The edits for ``findings``, on the texts as the fixes so far left them."""
+    planned: dict[Path, tuple[SourceFile, list[Edit]]] = {}
+    for file, group in _by_file(findings).items():
+        source = _current(outcome, Path(file))
+        if isinstance(source, str):
+            _skip(outcome, (Skipped(finding, source) for finding in group))
+            continue
+        edits, skipped = plan(source, group)
+        _skip(outcome, skipped)
+        if edits:
+            planned[source.path] = (source, edits)
+    return planned
+
+
+def _current(outcome: Outcome, path: Path) -> SourceFile | str:
+    original = outcome.originals.get(path)
+    if original is None:
+        read = SourceFile.read(path)
+        if isinstance(read, str):
+            return read
+        original = outcome.originals[path] = read
+    text = outcome.texts.get(path)
+    if text is None:
+        return original
+    return SourceFile.parse(path, original.encoding, text)
 
 
 def _by_file(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -104,41 +152,76 @@ def _key(finding: Finding) -> ErrorKey:
 # Verification.
 
 
-def _verify(outcome: Outcome, rescan: Rescan) -> None:
+def _verify(
+    outcome: Outcome,
+    planned: dict[Path, tuple[SourceFile, list[Edit]]],
+    rescan: Rescan,
+    directory: Path,
+) -> bool:
+    """Check the planned edits with mypy, roll back the ones it does not confirm, and
+    record the rest in ``outcome``; whether any was kept."""
     before = outcome.result
-    with tempfile.TemporaryDirectory(prefix="mypy-await-fix-") as directory:
-        for round_ in range(MAX_ROUNDS):
-            if not outcome.kept:
-                outcome.result = before
-                return
-            shadows = _shadow_files(outcome, Path(directory) / str(round_))
-            after = rescan(shadows)
-            rejected = _rejected(before, after, outcome.kept)
-            if not rejected:
-                outcome.result = after
-                return
-            for edit in rejected:
-                outcome.reasons[_key(edit.finding)] = rejected[edit]
-            outcome.edits = {
-                path: [edit for edit in edits if edit not in rejected]
-                for path, edits in outcome.edits.items()
-            }
-    for edit in outcome.kept:
-        outcome.reasons[_key(edit.finding)] = "mypy did not settle on the fixes"
-    outcome.edits = {}
-    outcome.result = before
+    edits = {path: list(edits) for path, (_, edits) in planned.items()}
+    for number in range(MAX_ROUNDS):
+        kept = [edit for group in edits.values() for edit in group]
+        if not kept:
+            return False
+        texts = {path: planned[path][0].apply(group) for path, group in edits.items() if group}
+        after = rescan(_shadow_files(outcome, {**outcome.texts, **texts}, directory / str(number)))
+        rejected = _rejected(before, after, kept)
+        if not rejected:
+            outcome.texts.update(texts)
+            for path, group in edits.items():
+                _record(outcome, path, planned[path][0], group)
+            outcome.result = after
+            return True
+        for edit, reason in rejected.items():
+            outcome.reasons[_key(edit.finding)] = reason
+        edits = {path: [e for e in group if e not in rejected] for path, group in edits.items()}
+    for group in edits.values():
+        for edit in group:
+            outcome.reasons[_key(edit.finding)] = "mypy did not settle on the fixes"
+    return False
 
 
-def _shadow_files(outcome: Outcome, directory: Path) -> list[str]:
+def _record(outcome: Outcome, path: Path, source: SourceFile, edits: list[Edit]) -> None:
+    """Kept ``edits`` of ``source``: shown at the finding's column in the original."""
+    passes = outcome.passes.setdefault(path, [])
+    original = outcome.originals[path].text
+    for edit in edits:
+        line = edit.finding.line
+        column = edit.start - _line_start(source.text, line)
+        before = _original_offset(passes, edit.start) - _line_start(original, line)
+        finding = replace(edit.finding, column=edit.finding.column - (column - before))
+        outcome.fixed.append(Fixed(finding, edit.text(source)))
+    insertions = [(edit.start, len(edit.prefix)) for edit in edits]
+    insertions += [(edit.end, len(edit.suffix)) for edit in edits if edit.suffix]
+    passes.append(insertions)
+
+
+def _original_offset(passes: list[Insertions], offset: int) -> int:
+    """Where ``offset`` of the text after ``passes`` was before them."""
+    for insertions in reversed(passes):
+        shift = 0
+        for start, length in sorted(insertions):
+            moved = start + shift
+            if offset < moved:
+                break
+            if offset < moved + length:  # inside inserted text: where it went in
+                shift = offset - start
+                break
+            shift += length
+        offset -= shift
+    return offset
+
+
+def _shadow_files(outcome: Outcome, texts: dict[Path, str], directory: Path) -> list[str]:
     """mypy arguments that make it read the edited texts instead of the files."""
     args: list[str] = []
-    for number, (path, edits) in enumerate(outcome.edits.items()):
-        if not edits:
-            continue
-        source = outcome.sources[path]
+    for number, (path, text) in enumerate(texts.items()):
         shadow = directory / str(number) / path.name
         shadow.parent.mkdir(parents=True)
-        shadow.write_bytes(source.encoded(source.apply(edits)))
+        shadow.write_bytes(outcome.originals[path].encoded(text))
         args += ["--shadow-file", str(path), str(shadow)]
     return args
 
@@ -146,14 +229,21 @@ def _shadow_files(outcome: Outcome, directory: Path) -> list[str]:
 def _rejected(before: ScanResult, after: ScanResult, edits: list[Edit]) -> dict[Edit, str]:
     """The edits to roll back, and why: their finding is still there, or a new error
     appeared on a line they may change (in a file where none of them can be blamed,
-    all of the file's edits; in another file, all edits)."""
+    all of the file's edits; in another file, all edits).
+
+    mypy shows one of equal messages on a line: two ``if ok() and ok():`` findings
+    are one error. After a fix that named its node exactly, the same error may stay
+    for the other one; it is fixed in the next pass."""
     errors_before, errors_after = Counter(before.errors), Counter(after.errors)
     fixing = Counter(_key(edit.finding) for edit in edits)
     rejected: dict[Edit, str] = {}
     for edit in edits:
         key = _key(edit.finding)
-        if errors_after[key] > errors_before[key] - fixing[key]:
-            rejected[edit] = "the finding was still reported after the fix"
+        if errors_after[key] <= errors_before[key] - fixing[key]:
+            continue
+        if edit.exact and errors_after[key] <= errors_before[key]:
+            continue  # another node's equal message, shown once before
+        rejected[edit] = "the finding was still reported after the fix"
     for (file, line, code, message), _ in (errors_after - errors_before).items():
         in_file = [edit for edit in edits if edit.finding.file == file]
         blamed = [edit for edit in in_file if line in edit.lines] or in_file or edits
@@ -167,16 +257,38 @@ def _rejected(before: ScanResult, after: ScanResult, edits: list[Edit]) -> dict[
 # Results.
 
 
-def _left(outcome: Outcome, known: Known | None) -> report.Summary:
-    """The findings left after the fixes, each with a note saying why it was not
+def _left(outcome: Outcome, known: Known | None, left: list[Finding]) -> report.Summary:
+    """The findings ``left`` after the fixes, each with a note saying why it was not
     fixed. The baseline keys read the files' lines as they were before (``linecache``
     keeps the text the first split read), so known findings stay known."""
     result = outcome.result
-    findings = [_with_reason(finding, outcome.reasons) for finding in result.findings]
+    findings = [_with_reason(finding, outcome.reasons) for finding in left]
     if known is None:
         return report.Summary(result.files_checked, findings)
     split = baseline.split(findings, known.findings, known.root)
     return report.Summary(result.files_checked, split.new, True, split.known, split.stale)
+
+
+def _in_original(outcome: Outcome, finding: Finding) -> Finding:
+    """``finding`` of the fixed text, at its column in the original text."""
+    path = Path(finding.file)
+    passes, text = outcome.passes.get(path), outcome.texts.get(path)
+    if not passes or text is None:
+        return finding
+    offset = _line_start(text, finding.line) + finding.column - 1
+    original = outcome.originals[path].text
+    column = _original_offset(passes, offset) - _line_start(original, finding.line) + 1
+    return replace(finding, column=column)
+
+
+def _line_start(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        found = _LINE_BREAK.search(text, offset)
+        if found is None:
+            break
+        offset = found.end()
+    return offset
 
 
 def _with_reason(finding: Finding, reasons: dict[ErrorKey, str]) -> Finding:
@@ -187,13 +299,15 @@ def _with_reason(finding: Finding, reasons: dict[ErrorKey, str]) -> Finding:
 
 
 def _write(outcome: Outcome) -> None:
-    for path, edits in outcome.edits.items():
-        source = outcome.sources[path]
-        if edits and path.read_bytes() == source.encoded(source.text):
-            path.write_bytes(source.encoded(source.apply(edits)))
-        elif edits:  # changed while the scan ran: nothing is written over it
+    for path, text in list(outcome.texts.items()):
+        original = outcome.originals[path]
+        if path.read_bytes() != original.encoded(original.text):
+            # Changed while the scan ran: nothing is written over it.
             print(f"{path}: changed during the scan; not fixed", file=sys.stderr)
-            outcome.edits[path] = []
+            del outcome.texts[path]
+            outcome.fixed = [item for item in outcome.fixed if Path(item.finding.file) != path]
+            continue
+        path.write_bytes(original.encoded(text))
 
 
 def _report_fixed(outcome: Outcome, left: report.Summary, fmt: str) -> int:
@@ -208,7 +322,9 @@ def _report_fixed(outcome: Outcome, left: report.Summary, fmt: str) -> int:
 
 
 def _report_diff(outcome: Outcome, left: report.Summary) -> int:
-    diff = b"".join(_diff(outcome.sources[path], edits) for path, edits in outcome.edits.items())
+    diff = b"".join(
+        _diff(outcome.originals[path], text) for path, text in sorted(outcome.texts.items())
+    )
     # Bytes: each file's lines in its own encoding and with its own line endings, so
     # that ``patch`` applies the diff.
     sys.stdout.flush()
@@ -222,11 +338,9 @@ def _report_diff(outcome: Outcome, left: report.Summary) -> int:
 
 def _fixed_lines(outcome: Outcome, verb: str) -> list[str]:
     lines = []
-    for edit in sorted(outcome.kept, key=lambda e: e.finding):
-        finding = edit.finding
-        source = outcome.sources[Path(finding.file)]
-        text = edit.prefix + source.text[edit.start : edit.end] + edit.suffix
-        first, *rest = text.splitlines()
+    for item in sorted(outcome.fixed, key=lambda fixed: fixed.finding):
+        finding = item.finding
+        first, *rest = item.text.splitlines()
         shown = f"{first} ..." if rest else first
         where = f"{finding.file}:{finding.line}:{finding.column}"
         lines.append(f"{where}: {verb}: {shown}  [{finding.code}]")
@@ -234,23 +348,20 @@ def _fixed_lines(outcome: Outcome, verb: str) -> list[str]:
 
 
 def _fixed_summary(outcome: Outcome, verb: str, nothing: str) -> str:
-    kept = outcome.kept
-    if not kept:
+    fixed = outcome.fixed
+    if not fixed:
         return f"No await findings {nothing}"
-    files = len({edit.finding.file for edit in kept})
-    by_code = Counter(edit.finding.code for edit in kept)
+    files = len({item.finding.file for item in fixed})
+    by_code = Counter(item.finding.code for item in fixed)
     codes = ", ".join(f"{code} {number}" for code, number in sorted(by_code.items()))
-    found = report.plural(len(kept), "await finding")
+    found = report.plural(len(fixed), "await finding")
     return f"{verb} {found} in {report.plural(files, 'file')}: {codes}"
 
 
-def _diff(source: SourceFile, edits: list[Edit]) -> bytes:
-    if not edits:
-        return b""
+def _diff(source: SourceFile, text: str) -> bytes:
     name = source.path.as_posix()
-    before, after = _lines(source.text), _lines(source.apply(edits))
-    diff = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
-    head = [next(diff), next(diff)]  # the file names, in UTF-8 like the terminal's
+    diff = difflib.unified_diff(_lines(source.text), _lines(text), f"a/{name}", f"b/{name}")
+    head = [next(diff, ""), next(diff, "")]  # the file names, in UTF-8 like the terminal's
     parts: list[str] = []
     for line in diff:
         parts.append(line)

@@ -70,6 +70,12 @@ class Edit:
     #: The lines whose errors this edit may change (its statement; for a binding, the
     #: rest of the function).
     lines: range
+    #: Whether the finding's columns named the node (else its width or name did).
+    exact: bool = True
+
+    def text(self, source: SourceFile) -> str:
+        """The awaited expression as the edit writes it."""
+        return self.prefix + source.text[self.start : self.end] + self.suffix
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,15 @@ class SourceFile:
             data = path.read_bytes()
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
             text = data.decode(encoding)
+        except (OSError, SyntaxError, UnicodeDecodeError) as err:
+            return f"cannot read the file: {err}"
+        return cls.parse(path, encoding, text)
+
+    @classmethod
+    def parse(cls, path: Path, encoding: str, text: str) -> SourceFile | str:
+        try:
             tree = ast.parse(text, str(path))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as err:
+        except (SyntaxError, ValueError) as err:
             return f"cannot parse the file: {err}"
         return cls(path, encoding, text, tree)
 
@@ -209,20 +222,23 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
     if kind is None:
         return f"{finding.code} is not fixed automatically"
     if kind == BINDING:
-        name = _locate(source, finding, (ast.Name,))
-        target = _bound_value(source, name) if name is not None else None
+        reported = _locate(source, finding, (ast.Name,))
+        target = _bound_value(source, reported) if reported is not None else None
     else:
-        target = _locate(source, finding, (ast.expr,) if kind == STATEMENT else (ast.Call,))
+        reported = target = _locate(
+            source, finding, (ast.expr,) if kind == STATEMENT else (ast.Call,)
+        )
         if target is None and kind == CONDITION and _locate(source, finding, (ast.Name,)):
             return 'a tested name: add "await" where it is assigned'
-    if target is None:
+    if reported is None or target is None:
         return "the expression was not found in the file"
     problem = _await_problem(source, target)
     if problem is None and kind == STATEMENT:
         problem = _drop_problem(source, target)
     if problem is not None:
         return problem
-    return _edit(source, finding, target, kind)
+    exact = source.columns(reported) == (finding.column - 1, finding.end_column)
+    return _edit(source, finding, target, kind, exact)
 
 
 def _locate(
@@ -345,7 +361,7 @@ def _await_problem(source: SourceFile, node: ast.expr) -> str | None:
     return "await is not allowed at module level"
 
 
-def _edit(source: SourceFile, finding: Finding, node: ast.expr, kind: str) -> Edit:
+def _edit(source: SourceFile, finding: Finding, node: ast.expr, kind: str, exact: bool) -> Edit:
     start, end = source.span(node)
     prefix, suffix = "await ", ""
     if not isinstance(node, _PRIMARY):
@@ -359,7 +375,7 @@ def _edit(source: SourceFile, finding: Finding, node: ast.expr, kind: str) -> Ed
         function = _function(source, statement)
         if function is not None:
             lines = range(statement.lineno, (function.end_lineno or statement.lineno) + 1)
-    return Edit(finding, source.index(node), start, end, prefix, suffix, lines)
+    return Edit(finding, source.index(node), start, end, prefix, suffix, lines, exact)
 
 
 def _followed_by_trailer(parent: ast.AST | None, node: ast.expr) -> bool:
