@@ -336,22 +336,21 @@ def _drop_problem(source: SourceFile, node: ast.expr) -> str | None:
 
 
 def _await_problem(source: SourceFile, node: ast.expr) -> str | None:
-    """Why ``await`` cannot go before ``node``, or ``None`` when it can."""
+    """Why ``await`` cannot go before ``node``, or ``None`` when it can. A function's
+    or class's decorators, defaults and bases run in the enclosing scope."""
     comprehensions = 0
     child: ast.AST = node
     parent = source.parent(child)
     while parent is not None:
-        if isinstance(parent, ast.AsyncFunctionDef):
-            if not any(statement is child for statement in parent.body):
-                return "await is not allowed outside the async function's body"
-            if comprehensions > 1:
-                return "await in a nested comprehension is an error before Python 3.11"
-            return None
-        if isinstance(parent, ast.FunctionDef):
-            return "await is not allowed in a sync function"
-        if isinstance(parent, ast.Lambda):
-            return "await is not allowed in a lambda"
-        if isinstance(parent, ast.ClassDef):
+        if _in_body(parent, child):
+            if isinstance(parent, ast.AsyncFunctionDef):
+                if comprehensions > 1:
+                    return "await in a nested comprehension is an error before Python 3.11"
+                return None
+            if isinstance(parent, ast.FunctionDef):
+                return "await is not allowed in a sync function"
+            if isinstance(parent, ast.Lambda):
+                return "await is not allowed in a lambda"
             return "await is not allowed in a class body"
         if isinstance(parent, ast.GeneratorExp):
             return "await would make the generator expression an async generator"
@@ -359,6 +358,15 @@ def _await_problem(source: SourceFile, node: ast.expr) -> str | None:
             comprehensions += 1
         child, parent = parent, source.parent(parent)
     return "await is not allowed at module level"
+
+
+def _in_body(scope: ast.AST, child: ast.AST) -> bool:
+    """Whether ``child`` of ``scope`` runs in the scope a function or class opens."""
+    if isinstance(scope, ast.Lambda):
+        return scope.body is child
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return any(statement is child for statement in scope.body)
+    return False
 
 
 def _edit(source: SourceFile, finding: Finding, node: ast.expr, kind: str, exact: bool) -> Edit:
