@@ -233,9 +233,25 @@ async def once() -> None:
 """
 
 
+def never_awaited(root: Path, function: str) -> list[str]:
+    """Python's own judgement: the coroutines it warns were never awaited when
+    ``function`` of ``app.py`` runs."""
+    code = f"import asyncio, gc, app; asyncio.run(app.{function}()); gc.collect()"
+    ran = subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line for line in ran.stderr.splitlines() if "was never awaited" in line]
+
+
 def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path) -> None:
     root = project(tmp_path, {"app.py": ROLLBACK})
+    assert len(never_awaited(root, "once")) == 3
     result = command(root, cache_dir, "--fix", "app.py", code=1)
+    assert never_awaited(root, "once") == []
     # Awaiting the first get() makes "value" an int: the second assignment no longer
     # type-checks, so that fix is rolled back; the others are kept. mypy shows one of
     # the two equal messages of line 13: the second is found and fixed once the first

@@ -328,8 +328,12 @@ def _report_diff(outcome: Outcome, left: report.Summary) -> int:
     # Bytes: each file's lines in its own encoding and with its own line endings, so
     # that ``patch`` applies the diff.
     sys.stdout.flush()
-    sys.stdout.buffer.write(diff)
-    sys.stdout.buffer.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # a text-only stream (tests calling ``main``)
+        sys.stdout.write(diff.decode("utf-8", "replace"))
+    else:
+        stream.write(diff)
+        stream.flush()
     summary = _fixed_summary(outcome, "Would fix", "to fix")
     lines = [*_fixed_lines(outcome, "would fix"), summary]
     print("\n".join([*lines, report.summary_line(left)]), file=sys.stderr)

@@ -88,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fixing = parser.add_mutually_exclusive_group()
     fixing.add_argument(
-        "--fix", action="store_true", help="insert the missing await where that is safe"
+        "--fix",
+        action="store_true",
+        help="insert the missing await where that is safe; report what is left",
     )
     fixing.add_argument(
         "--diff",
