@@ -230,8 +230,10 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
         )
         if target is None and kind == CONDITION and _locate(source, finding, (ast.Name,)):
             return 'a tested name: add "await" where it is assigned'
-    if reported is None or target is None:
+    if reported is None:
         return "the expression was not found in the file"
+    if target is None:
+        return "bound other than by a plain assignment (x = f(), a, b = f(), g())"
     problem = _await_problem(source, target)
     if problem is None and kind == STATEMENT:
         problem = _drop_problem(source, target)
