@@ -75,12 +75,7 @@ class AwaitPlugin(Plugin):
         hooks["get_function_hook"] = self._function_hooks.__getitem__
         hooks["get_method_hook"] = self._method_hooks.__getitem__
         self._check_call: CheckCall | None = None
-        self._sources = SourceLines()
-        # ``--shadow-file SOURCE SHADOW`` (editors, ``mypy-await --fix``): mypy reads
-        # SHADOW's text for SOURCE, and so must ``sourcetext``.
-        self._shadows = {
-            os.path.abspath(source): shadow for source, shadow in options.shadow_file or ()
-        }
+        self._sources = SourceLines(options.shadow_file)
 
     # Plugin API.
 
@@ -99,14 +94,8 @@ class AwaitPlugin(Plugin):
         # have changed, so hook decisions made so far are stale.
         self._function_hooks.clear()
         self._method_hooks.clear()
-        self._sources.forget(self._text_path(file.path))
+        self._sources.forget(file.path)
         return []
-
-    def _text_path(self, path: str) -> str:
-        """The file mypy read the module's text from."""
-        if not self._shadows:
-            return path
-        return self._shadows.get(os.path.abspath(path), path)
 
     # Deciding, once per full name.
 
@@ -175,7 +164,7 @@ class AwaitPlugin(Plugin):
         if not watched:
             # Most lazy awaitables are awaited on the spot, and the line says so
             # (``sourcetext``): then nothing more is to be known.
-            lines = self._sources[self._text_path(api.path)]
+            lines = self._sources[api.path]
             if lines is not None and is_awaited(call, lines):
                 return return_type
         check_call = self._check_call or self._load_checks()

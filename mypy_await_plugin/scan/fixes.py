@@ -136,10 +136,8 @@ class SourceFile:
     def offset(self, line: int, byte_column: int) -> int:
         """The text offset of ``ast``'s (line, UTF-8 byte column)."""
         start = self._line_starts[line - 1]
-        head = self.text[start : start + byte_column]
-        while len(head.encode("utf-8")) > byte_column:
-            head = head[:-1]
-        return start + len(head)
+        head = self.text[start : start + byte_column].encode("utf-8")[:byte_column]
+        return start + len(head.decode("utf-8", "ignore"))
 
     def columns(self, node: ast.expr) -> tuple[int, int]:
         """``node``'s start and end column in characters (0-based, end exclusive)."""
