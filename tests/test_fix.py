@@ -230,6 +230,14 @@ async def twice() -> None:
 async def once() -> None:
     get()
     print(get(), get())
+
+
+async def store() -> None:
+    return None
+
+
+async def forgotten() -> None:
+    stored = store()  # bound and forgotten
 """
 
 
@@ -250,6 +258,7 @@ def never_awaited(root: Path, function: str) -> list[str]:
 def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path) -> None:
     root = project(tmp_path, {"app.py": ROLLBACK})
     assert len(never_awaited(root, "once")) == 3
+    assert len(never_awaited(root, "forgotten")) == 1
     result = command(root, cache_dir, "--fix", "app.py", code=1)
     assert never_awaited(root, "once") == []
     # Awaiting the first get() makes "value" an int: the second assignment no longer
@@ -260,7 +269,9 @@ def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path
         "app.py:12:5: fixed: await get()  [unused-coroutine]",
         "app.py:13:11: fixed: await get()  [awaitable-as-value]",
         "app.py:13:18: fixed: await get()  [awaitable-as-value]",
-        "Fixed 3 await findings in 1 file: awaitable-as-value 2, unused-coroutine 1",
+        "app.py:21:5: fixed: await store()  [never-awaited]",
+        "Fixed 4 await findings in 1 file: awaitable-as-value 2, never-awaited 1,"
+        " unused-coroutine 1",
         'app.py:6:5: error: Coroutine[Any, Any, int] returned by "get" is assigned to "value"'
         ' and lost when "value" is reassigned; it never runs  [never-awaited]',
         'app.py:6:5: note: Add "await", or pass "value" on to code that awaits it',
@@ -269,9 +280,14 @@ def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path
         ' "int")  [assignment]',
         "Found 1 await finding in 1 file (checked 1 source file): never-awaited 1",
     ]
-    assert (root / "app.py").read_text() == ROLLBACK.replace(
-        "    get()\n", "    await get()\n"
-    ).replace("print(get(), get())", "print(await get(), await get())")
+    # "stored" is never used and store() returns None: "stored = await store()" would
+    # be mypy's func-returns-value error, so the binding goes.
+    assert (root / "app.py").read_text() == (
+        ROLLBACK.replace("    get()\n", "    await get()\n")
+        .replace("print(get(), get())", "print(await get(), await get())")
+        .replace("stored = store()", "await store()")
+    )
+    assert never_awaited(root, "forgotten") == []
 
 
 # CRLF line endings, non-ASCII text before the call on the same line (where mypy's
@@ -365,7 +381,10 @@ def test_json_format_reports_what_is_left(tmp_path: Path, cache_dir: Path) -> No
         "Not fixed: await is not allowed in a sync function",
         "Not fixed: await is not allowed in a sync function",
     ]
-    assert result.stderr == "No await findings fixed\n"
+    assert result.stderr.splitlines() == [
+        "app.py:21:5: fixed: await store()  [never-awaited]",
+        "Fixed 1 await finding in 1 file: never-awaited 1",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -577,8 +596,45 @@ def test_positions_map_back_through_the_passes() -> None:
     original = "f(a(), b())"
     after_first = "f(await a(), b())"
     after_second = "f(await a(), await b())"
-    passes = [[(2, 6)], [(13, 6)]]
+    passes = [[(2, 0, 6)], [(13, 0, 6)]]
     assert _original_offset(passes, after_second.index("b()")) == original.index("b()")
     assert _original_offset(passes[:1], after_first.index("b()")) == original.index("b()")
     assert _original_offset(passes, after_second.index("await b")) == original.index("b()")
     assert _original_offset(passes, 0) == 0
+    # "x = f(); g()": "x = " replaced by "await ".
+    assert _original_offset([[(0, 4, 6)]], "await f(); g()".index("g")) == "x = f(); g()".index(
+        "g"
+    )
+
+
+def test_a_binding_of_none_goes_only_when_the_name_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        "async def f(c):\n"
+        "    done = c.close()  # closed\n"
+        "    kept = c.close()\n"
+        "    print(kept)\n"
+        "    count = c.count()\n"
+    )
+    loaded = SourceFile.read(path)
+    assert isinstance(loaded, SourceFile)
+
+    def finding(line: int, name: str, returned: str) -> Finding:
+        message = f'{returned} returned by "C.close" is assigned to "{name}" and never awaited'
+        return Finding(str(path), line, 5, line, 4 + len(name), "never-awaited", message)
+
+    edits, skipped = plan(
+        loaded,
+        [
+            finding(2, "done", "Coroutine[Any, Any, None]"),
+            finding(3, "kept", "Coroutine[Any, Any, None]"),
+            finding(5, "count", "Coroutine[Any, Any, int | None]"),
+        ],
+    )
+    assert skipped == []
+    assert loaded.apply(edits).splitlines()[1:] == [
+        "    await c.close()  # closed",
+        "    kept = await c.close()",
+        "    print(kept)",
+        "    count = await c.count()",
+    ]

@@ -39,8 +39,9 @@ MAX_PASSES: Final = 3
 Rescan = Callable[[list[str]], ScanResult]
 
 
-#: Text one pass inserted in a file: (offset in the text before the pass, length).
-Insertions = list[tuple[int, int]]
+#: What one pass changed in a file: (offset in the text before the pass, characters
+#: removed there, characters inserted instead).
+Changes = list[tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Outcome:
     result: ScanResult
     reasons: dict[ErrorKey, str] = field(default_factory=dict)
     #: What each pass inserted in each file, to map positions back to the original.
-    passes: dict[Path, list[Insertions]] = field(default_factory=dict)
+    passes: dict[Path, list[Changes]] = field(default_factory=dict)
 
 
 def run(result: ScanResult, known: Known | None, rescan: Rescan, *, write: bool, fmt: str) -> int:
@@ -194,25 +195,28 @@ def _record(outcome: Outcome, path: Path, source: SourceFile, edits: list[Edit])
         before = _original_offset(passes, edit.start) - _line_start(original, line)
         finding = replace(edit.finding, column=edit.finding.column - (column - before))
         outcome.fixed.append(Fixed(finding, edit.text(source)))
-    insertions = [(edit.start, len(edit.prefix)) for edit in edits]
-    insertions += [(edit.end, len(edit.suffix)) for edit in edits if edit.suffix]
-    passes.append(insertions)
+    changes = [(edit.head, edit.start - edit.head, len(edit.prefix)) for edit in edits]
+    changes += [(edit.end, 0, len(edit.suffix)) for edit in edits if edit.suffix]
+    passes.append(changes)
 
 
-def _original_offset(passes: list[Insertions], offset: int) -> int:
+def _original_offset(passes: list[Changes], offset: int) -> int:
     """Where ``offset`` of the text after ``passes`` was before them."""
-    for insertions in reversed(passes):
-        shift = 0
-        for start, length in sorted(insertions):
-            moved = start + shift
-            if offset < moved:
-                break
-            if offset < moved + length:  # inside inserted text: where it went in
-                shift = offset - start
-                break
-            shift += length
-        offset -= shift
+    for changes in reversed(passes):
+        offset = _before_changes(changes, offset)
     return offset
+
+
+def _before_changes(changes: Changes, offset: int) -> int:
+    shift = 0  # how much later than before the text after the changes so far stands
+    for start, removed, added in sorted(changes):
+        moved = start + shift
+        if offset < moved:
+            break
+        if offset < moved + added:  # inside inserted text: where it went in
+            return start
+        shift += added - removed
+    return offset - shift
 
 
 def _shadow_files(outcome: Outcome, texts: dict[Path, str], directory: Path) -> list[str]:

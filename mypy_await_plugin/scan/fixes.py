@@ -27,7 +27,7 @@ import copy
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -72,6 +72,16 @@ class Edit:
     lines: range
     #: Whether the finding's columns named the node (else its width or name did).
     exact: bool = True
+    #: For ``x = f()`` whose result is ``None`` and ``x`` never used: the text from
+    #: ``cut`` to ``start`` (``x = ``) goes, and the assignment (the node at index
+    #: ``statement``) becomes the statement ``await f()``. ``-1``: nothing goes.
+    cut: int = -1
+    statement: int = -1
+
+    @property
+    def head(self) -> int:
+        """Where the edit's text starts."""
+        return self.cut if self.cut >= 0 else self.start
 
     def text(self, source: SourceFile) -> str:
         """The awaited expression as the edit writes it."""
@@ -165,7 +175,7 @@ class SourceFile:
         text = self.text
         for edit in sorted(edits, key=lambda e: e.start, reverse=True):
             text = (
-                text[: edit.start]
+                text[: edit.head]
                 + edit.prefix
                 + text[edit.start : edit.end]
                 + edit.suffix
@@ -191,7 +201,12 @@ class SourceFile:
         for edit in edits:
             target = nodes[edit.node]
             assert isinstance(target, ast.expr)  # the same walk as ``self.nodes``
-            _replace(parents[id(target)], target, ast.Await(value=target))
+            if edit.statement >= 0:
+                statement = nodes[edit.statement]
+                new: ast.AST = ast.Expr(value=ast.Await(value=target))
+                _replace(parents[id(statement)], statement, new)
+            else:
+                _replace(parents[id(target)], target, ast.Await(value=target))
         return expected
 
 
@@ -238,7 +253,36 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
     if problem is not None:
         return problem
     exact = source.columns(reported) == (finding.column - 1, finding.end_column)
-    return _edit(source, finding, target, kind, exact)
+    edit = _edit(source, finding, target, kind, exact)
+    if kind == BINDING and _dead_none_binding(source, finding, reported):
+        statement = source.parent(reported)
+        assert isinstance(statement, ast.Assign)
+        cut = source.span(reported)[0]
+        return replace(edit, cut=cut, statement=source.index(statement))
+    return edit
+
+
+def _dead_none_binding(source: SourceFile, finding: Finding, name: ast.expr) -> bool:
+    """``x = f()``, ``f`` returning ``None``, and ``x`` named nowhere else in the
+    function: ``x = await f()`` would be mypy's ``func-returns-value`` error, and
+    ``await f()`` is the fix."""
+    returned = finding.message.split(" returned by ", 1)[0]
+    if not (returned.endswith(", None]") or returned == "Awaitable[None]"):
+        return False
+    statement = source.parent(name)
+    if not (isinstance(statement, ast.Assign) and statement.targets == [name]):
+        return False
+    assert isinstance(name, ast.Name)
+    function = _function(source, statement)
+    if function is None:
+        return False
+    uses = [
+        node
+        for node in ast.walk(function)
+        if (isinstance(node, ast.Name) and node.id == name.id)
+        or (isinstance(node, ast.Global | ast.Nonlocal) and name.id in node.names)
+    ]
+    return uses == [name]
 
 
 def _locate(
@@ -410,7 +454,7 @@ def _function(source: SourceFile, node: ast.AST) -> ast.AsyncFunctionDef | None:
 
 
 def _overlaps(edit: Edit, other: Edit) -> bool:
-    return edit.start < other.end and other.start < edit.end
+    return edit.head < other.end and other.head < edit.end
 
 
 def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
