@@ -3,7 +3,9 @@
 A finding names a line and a column; the node it reports (the call, or the bound name
 for ``never-awaited``) is looked up in the file's tree as Python's ``ast`` parses it,
 and the edit is an insertion of ``await `` (with parentheses only where the grammar
-needs them) at that node's position. Nothing else in the file is touched, so its
+needs them) at that node's position; only a binding nothing uses of a call returning
+``None`` is replaced (``stored = save()`` -> ``await save()``). Nothing else in the
+file is touched, so its
 formatting, comments, line endings and encoding stay as they were by construction.
 Every edit is checked by parsing the edited text again: the new tree must be the old
 one with exactly the expected ``Await`` nodes added, and it must still compile (the
