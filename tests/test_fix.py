@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mypy_await_plugin.scan.autofix import _original_offset, _rejected
+from mypy_await_plugin.scan.autofix import _original_offset, _rejected, fix
 from mypy_await_plugin.scan.findings import Finding
 from mypy_await_plugin.scan.fixes import Edit, Skipped, SourceFile, plan
-from mypy_await_plugin.scan.runner import ScanResult
+from mypy_await_plugin.scan.runner import ScanFailed, ScanResult
 
 # Every fix kind in ``run``; below it, the places where ``await`` is illegal or would
 # change what the code means, and a check that is never fixed automatically.
@@ -638,3 +638,23 @@ def test_a_binding_of_none_goes_only_when_the_name_is_not_used(tmp_path: Path) -
         "    print(kept)",
         "    count = await c.count()",
     ]
+
+
+def test_fixed_code_mypy_cannot_check_is_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("async def f(c):\n    c.get()\n")
+    finding = Finding(str(path), 2, 5, 2, 11, "unused-coroutine", "m")
+    checked: list[list[str]] = []
+
+    def rescan(args: list[str]) -> ScanResult:
+        checked.append(args)
+        raise ScanFailed("mypy stopped before checking the code (nothing was scanned):\n...")
+
+    outcome = fix(ScanResult([finding], 1, [], [_error(finding)]), None, rescan)
+    assert checked[0][0] == "--shadow-file"
+    assert (outcome.texts, outcome.fixed) == ({}, [])
+    assert outcome.reasons == {
+        _error(finding): "mypy could not check the fixed code: mypy stopped before checking"
+        " the code (nothing was scanned):"
+    }
+    assert path.read_text() == "async def f(c):\n    c.get()\n"

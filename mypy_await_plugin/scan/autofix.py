@@ -25,7 +25,7 @@ from typing import Final
 from mypy_await_plugin.scan import baseline, report
 from mypy_await_plugin.scan.findings import Finding
 from mypy_await_plugin.scan.fixes import Edit, Skipped, SourceFile, plan
-from mypy_await_plugin.scan.runner import ErrorKey, ScanResult
+from mypy_await_plugin.scan.runner import ErrorKey, ScanFailed, ScanResult
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 #: Checks of the edited code in one pass before the fixes still in doubt are all
@@ -168,7 +168,16 @@ def _verify(
         if not kept:
             return False
         texts = {path: planned[path][0].apply(group) for path, group in edits.items() if group}
-        after = rescan(_shadow_files(outcome, {**outcome.texts, **texts}, directory / str(number)))
+        try:
+            after = rescan(
+                _shadow_files(outcome, {**outcome.texts, **texts}, directory / str(number))
+            )
+        except ScanFailed as failed:
+            # The code as it was could be checked: the edits are to blame.
+            reason = f"mypy could not check the fixed code: {str(failed).splitlines()[0]}"
+            for edit in kept:
+                outcome.reasons[_key(edit.finding)] = reason
+            return False
         rejected = _rejected(before, after, kept)
         if not rejected:
             outcome.texts.update(texts)
