@@ -25,10 +25,10 @@ and inside at most one list, set or dict comprehension.
 from __future__ import annotations
 
 import ast
-import copy
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -192,29 +192,35 @@ class SourceFile:
             edited = ast.parse(self.apply(edits), str(self.path))
         except (SyntaxError, ValueError):
             return False
-        if ast.dump(edited) != ast.dump(self._expected(edits)):
+        if ast.dump(edited) != self._expected_dump(edits):
             return False
         return _compiles(edited, str(self.path)) or not self.compiles
 
-    def _expected(self, edits: list[Edit]) -> ast.Module:
-        expected = copy.deepcopy(self.tree)
-        nodes = list(ast.walk(expected))
-        parents = {id(child): node for node in nodes for child in ast.iter_child_nodes(node)}
-        for edit in edits:
-            target = nodes[edit.node]
-            assert isinstance(target, ast.expr)  # the same walk as ``self.nodes``
-            if edit.statement >= 0:
-                statement = nodes[edit.statement]
-                new: ast.AST = ast.Expr(value=ast.Await(value=target))
-                _replace(parents[id(statement)], statement, new)
-            else:
-                _replace(parents[id(target)], target, ast.Await(value=target))
-        return expected
+    def _expected_dump(self, edits: list[Edit]) -> str:
+        """``ast.dump`` of this tree with the edits' ``Await`` nodes (put in place
+        for the dump and taken out again: cheaper than a copy)."""
+        undo: list[Callable[[], None]] = []
+        try:
+            for edit in edits:
+                target = self.nodes[edit.node]
+                assert isinstance(target, ast.expr)
+                if edit.statement >= 0:
+                    old = self.nodes[edit.statement]
+                    new: ast.AST = ast.Expr(value=ast.Await(value=target))
+                else:
+                    old, new = target, ast.Await(value=target)
+                parent = self.parent(old)
+                assert parent is not None
+                undo.append(_replace(parent, old, new))
+            return ast.dump(self.tree)
+        finally:
+            for step in reversed(undo):
+                step()
 
 
 def plan(source: SourceFile, findings: list[Finding]) -> tuple[list[Edit], list[Skipped]]:
-    """The edits for ``findings`` (all in ``source``), each accepted on its own, and
-    the findings left with the reason."""
+    """The edits for ``findings`` (all in ``source``), accepted together, and the
+    findings left with the reason."""
     edits: list[Edit] = []
     skipped: list[Skipped] = []
     for finding in findings:
@@ -223,13 +229,19 @@ def plan(source: SourceFile, findings: list[Finding]) -> tuple[list[Edit], list[
             skipped.append(Skipped(finding, outcome))
         elif any(_overlaps(outcome, other) for other in edits):
             skipped.append(Skipped(finding, "it overlaps another fix; run --fix again"))
-        elif not source.accepts([outcome]):
-            skipped.append(Skipped(finding, "the edited code would not parse the same"))
         else:
             edits.append(outcome)
-    if edits and not source.accepts(edits):
-        return [], [*skipped, *(Skipped(e.finding, "the edits conflict") for e in edits)]
-    return edits, skipped
+    if not edits or source.accepts(edits):  # one parse for the file, mostly
+        return edits, skipped
+    accepted = [edit for edit in edits if source.accepts([edit])]
+    skipped += [
+        Skipped(edit.finding, "the edited code would not parse the same")
+        for edit in edits
+        if edit not in accepted
+    ]
+    if accepted and not source.accepts(accepted):
+        return [], [*skipped, *(Skipped(e.finding, "the edits conflict") for e in accepted)]
+    return accepted, skipped
 
 
 def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
@@ -459,14 +471,17 @@ def _overlaps(edit: Edit, other: Edit) -> bool:
     return edit.head < other.end and other.head < edit.end
 
 
-def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
+def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> Callable[[], None]:
+    """Put ``new`` where ``parent`` holds ``old``; returns how to undo it."""
     for name, value in ast.iter_fields(parent):
         if value is old:
             setattr(parent, name, new)
-            return
+            return lambda: setattr(parent, name, old)
         if isinstance(value, list) and any(item is old for item in value):
-            value[[id(item) for item in value].index(id(old))] = new
-            return
+            index = [id(item) for item in value].index(id(old))
+            value[index] = new
+            return lambda: value.__setitem__(index, old)
+    raise AssertionError("not a child of its parent")
 
 
 def _compiles(tree: ast.Module, filename: str) -> bool:
