@@ -238,6 +238,10 @@ async def store() -> None:
 
 async def forgotten() -> None:
     stored = store()  # bound and forgotten
+
+
+async def ternary() -> str:
+    return "yes" if get() else "no"
 """
 
 
@@ -270,8 +274,9 @@ def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path
         "app.py:13:11: fixed: await get()  [awaitable-as-value]",
         "app.py:13:18: fixed: await get()  [awaitable-as-value]",
         "app.py:21:5: fixed: await store()  [never-awaited]",
-        "Fixed 4 await findings in 1 file: awaitable-as-value 2, never-awaited 1,"
-        " unused-coroutine 1",
+        "app.py:25:21: fixed: await get()  [truthy-coroutine]",
+        "Fixed 5 await findings in 1 file: awaitable-as-value 2, never-awaited 1,"
+        " truthy-coroutine 1, unused-coroutine 1",
         'app.py:6:5: error: Coroutine[Any, Any, int] returned by "get" is assigned to "value"'
         ' and lost when "value" is reassigned; it never runs  [never-awaited]',
         'app.py:6:5: note: Add "await", or pass "value" on to code that awaits it',
@@ -286,6 +291,7 @@ def test_a_fix_that_adds_an_error_is_rolled_back(tmp_path: Path, cache_dir: Path
         ROLLBACK.replace("    get()\n", "    await get()\n")
         .replace("print(get(), get())", "print(await get(), await get())")
         .replace("stored = store()", "await store()")
+        .replace('"yes" if get()', '"yes" if await get()')
     )
     assert never_awaited(root, "forgotten") == []
 
@@ -383,7 +389,8 @@ def test_json_format_reports_what_is_left(tmp_path: Path, cache_dir: Path) -> No
     ]
     assert result.stderr.splitlines() == [
         "app.py:21:5: fixed: await store()  [never-awaited]",
-        "Fixed 1 await finding in 1 file: never-awaited 1",
+        "app.py:25:21: fixed: await get()  [truthy-coroutine]",
+        "Fixed 2 await findings in 1 file: never-awaited 1, truthy-coroutine 1",
     ]
 
 
