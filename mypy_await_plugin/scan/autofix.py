@@ -174,7 +174,8 @@ def _verify(
             )
         except ScanFailed as failed:
             # The code as it was could be checked: the edits are to blame.
-            reason = f"mypy could not check the fixed code: {str(failed).splitlines()[0]}"
+            first = next(iter(str(failed).splitlines()), "")
+            reason = f"mypy could not check the fixed code: {first}"
             for edit in kept:
                 outcome.reasons[_key(edit.finding)] = reason
             return False
