@@ -665,3 +665,21 @@ def test_fixed_code_mypy_cannot_check_is_not_kept(tmp_path: Path) -> None:
         " the code (nothing was scanned):"
     }
     assert path.read_text() == "async def f(c):\n    c.get()\n"
+
+
+def test_without_end_positions_the_start_and_the_name_find_the_node(tmp_path: Path) -> None:
+    # mypy versions whose JSON has no end: the scan puts the start there.
+    source = """\
+        async def f(c):
+            c.get().close()
+            x = 1
+    """
+    returned = 'Coroutine[Any, Any, None] returned by "C.close"'
+    path = tmp_path / "m.py"
+    path.write_text(textwrap.dedent(source))
+    loaded = SourceFile.read(path)
+    assert isinstance(loaded, SourceFile)
+    findings = [Finding(str(path), 2, 5, 2, 5, "discarded-awaitable", f"{returned} is lost")]
+    edits, skipped = plan(loaded, findings)
+    assert skipped == []
+    assert loaded.apply(edits).splitlines()[1] == "    await c.get().close()"

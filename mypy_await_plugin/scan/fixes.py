@@ -266,7 +266,7 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
         problem = _drop_problem(source, target)
     if problem is not None:
         return problem
-    exact = source.columns(reported) == (finding.column - 1, finding.end_column)
+    exact = _at(source, reported, finding, _has_end(finding))
     edit = _edit(source, finding, target, kind, exact)
     if kind == BINDING and _dead_none_binding(source, finding, reported):
         statement = source.parent(reported)
@@ -306,29 +306,44 @@ def _locate(
 
     mypy's columns are character columns on ASCII lines only; on a line with other
     text they are off. There the node must be singled out by its lines, and by its
-    width or the callee named in the message (``returned by "Repo.save"``)."""
-    candidates = [
+    width or the name in the message (``returned by "Repo.save"``). Without an end
+    (a mypy that gives none) the node's start and that name must do."""
+    ends = _has_end(finding)
+    on_line = [
         node
         for node in source.expressions(finding.line)
-        if isinstance(node, kinds) and node.end_lineno == finding.end_line
+        if isinstance(node, kinds) and (not ends or node.end_lineno == finding.end_line)
     ]
-    exact = [
-        node
-        for node in candidates
-        if source.columns(node) == (finding.column - 1, finding.end_column)
-    ]
-    if exact:
-        return exact[0] if len(exact) == 1 else None
-    named = (_ASSIGNED if kinds == (ast.Name,) else _CALLEE).search(finding.message)
-    if named is not None:
-        name = named.group("name")
-        candidates = [node for node in candidates if _name(node) == name]
-    elif kinds == (ast.expr,):  # mypy's own codes report a statement's expression
-        candidates = [node for node in candidates if isinstance(source.parent(node), ast.Expr)]
-    if finding.line == finding.end_line and len(candidates) > 1:
+    at = [node for node in on_line if _at(source, node, finding, ends)]
+    if len(at) == 1:
+        return at[0]
+    candidates = _named(source, finding, kinds, at or on_line)
+    if not at and ends and finding.line == finding.end_line and len(candidates) > 1:
         width = finding.end_column - finding.column + 1
         candidates = [node for node in candidates if _width(source, node) == width]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def _has_end(finding: Finding) -> bool:
+    """Whether mypy gave the end (the scan puts the start there when it did not)."""
+    return (finding.end_line, finding.end_column) != (finding.line, finding.column)
+
+
+def _at(source: SourceFile, node: ast.expr, finding: Finding, ends: bool) -> bool:
+    start, end = source.columns(node)
+    return start == finding.column - 1 and (not ends or end == finding.end_column)
+
+
+def _named(
+    source: SourceFile, finding: Finding, kinds: tuple[type[ast.expr], ...], nodes: list[ast.expr]
+) -> list[ast.expr]:
+    """The ``nodes`` the finding's message names, if it names one."""
+    named = (_ASSIGNED if kinds == (ast.Name,) else _CALLEE).search(finding.message)
+    if named is not None:
+        return [node for node in nodes if _name(node) == named.group("name")]
+    if kinds == (ast.expr,):  # mypy's own codes report a statement's expression
+        return [node for node in nodes if isinstance(source.parent(node), ast.Expr)]
+    return nodes
 
 
 def _width(source: SourceFile, node: ast.expr) -> int:
