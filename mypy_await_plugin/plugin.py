@@ -75,7 +75,7 @@ class AwaitPlugin(Plugin):
         hooks["get_function_hook"] = self._function_hooks.__getitem__
         hooks["get_method_hook"] = self._method_hooks.__getitem__
         self._check_call: CheckCall | None = None
-        self._sources = SourceLines(options.shadow_file)
+        self._sources = SourceLines()
 
     # Plugin API.
 

@@ -36,16 +36,9 @@ _READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline tran
 
 @mypyc_attr(native_class=False)  # a dict with ``__missing__``, as ``plugin.Decisions``
 class SourceLines(dict[str, "list[bytes] | None"]):
-    """The lines of the files being checked, as bytes, read when first asked for.
+    """The lines of the files being checked, as bytes, read when first asked for."""
 
-    With ``--shadow-file SOURCE SHADOW`` (editors, ``mypy-await --fix``) mypy checks
-    SHADOW's text as SOURCE's: the lines are read from SHADOW then."""
-
-    __slots__ = ("_shadows",)
-
-    def __init__(self, shadow_file: list[list[str]] | None = None) -> None:
-        super().__init__()
-        self._shadows = {os.path.abspath(source): shadow for source, shadow in shadow_file or ()}
+    __slots__ = ()
 
     def forget(self, path: str) -> None:
         """``path`` was parsed again (a daemon update): its text may have changed."""
@@ -54,8 +47,7 @@ class SourceLines(dict[str, "list[bytes] | None"]):
     def __missing__(self, path: str) -> list[bytes] | None:
         if len(self) >= _FILES_KEPT:
             self.clear()
-        shadow = self._shadows.get(os.path.abspath(path)) if self._shadows else None
-        lines = self[path] = _read_lines(shadow or path)
+        lines = self[path] = _read_lines(path)
         return lines
 
 

@@ -577,27 +577,6 @@ def _error(finding: Finding) -> tuple[str, int, str, str]:
     return (finding.file, finding.line, finding.code, finding.message)
 
 
-def test_the_plugin_reads_the_shadow_file_text(tmp_path: Path, cache_dir: Path) -> None:
-    """The fixes are verified through ``--shadow-file``; the plugin must read the text
-    mypy checks, not the file's: on disk the call is awaited at the very columns where
-    the shadow passes it to print."""
-    on_disk = "async def save() -> int:\n    return 1\n\n\nasync def main() -> None:\n"
-    root = project(
-        tmp_path,
-        {
-            "app.py": on_disk + "    await save()\n",
-            "shadow.py": on_disk + "    print(save())\n",
-        },
-    )
-    result = command(
-        root, cache_dir, "app.py", "--", "--shadow-file", "app.py", "shadow.py", code=1
-    )
-    assert result.stdout.splitlines()[0] == (
-        'app.py:6:11: error: Coroutine[Any, Any, int] returned by "save" is formatted as'
-        " text; it never runs  [awaitable-as-value]"
-    )
-
-
 def test_positions_map_back_through_the_passes() -> None:
     # "f(a(), b())": pass 1 awaits a(), pass 2 b() (offsets of the text each starts from).
     original = "f(a(), b())"
