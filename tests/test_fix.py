@@ -10,6 +10,7 @@ import site
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -546,14 +547,17 @@ def test_a_fix_is_blamed_for_new_errors_near_it() -> None:
     kept = Finding("a.py", 3, 5, 3, 10, "unused-coroutine", "m")
     blamed = Finding("a.py", 8, 5, 8, 10, "never-awaited", "n")
     # Still reported after the fix: where the finding was found by name and width,
-    # the fix missed it; where its columns named the node, the error that stays is
-    # another node's equal message (mypy shows one per line), fixed in the next pass.
+    # the fix missed it; where its columns named the node, the error that stays
+    # elsewhere on the line is another node's equal message (mypy shows one per
+    # line), fixed in the next pass; where it stays at the same column, it is not.
     stuck = Finding("a.py", 20, 5, 20, 10, "truthy-coroutine", "t")
     equal = Finding("a.py", 30, 5, 30, 10, "truthy-coroutine", "t")
-    findings = (kept, blamed, stuck, equal)
+    stale = Finding("a.py", 40, 5, 40, 10, "truthy-coroutine", "t")
+    findings = (kept, blamed, stuck, equal, stale)
     before = ScanResult(list(findings), 1, [], [_error(finding) for finding in findings])
-    after_errors = [_error(stuck), _error(equal), ("a.py", 9, "assignment", "bad")]
-    after = ScanResult([stuck, equal], 1, [], after_errors)
+    left = [stuck, replace(equal, column=20, end_column=25), stale]
+    after_errors = [*(_error(finding) for finding in left), ("a.py", 9, "assignment", "bad")]
+    after = ScanResult(left, 1, [], after_errors)
     edits = {
         finding: Edit(
             finding,
@@ -570,6 +574,7 @@ def test_a_fix_is_blamed_for_new_errors_near_it() -> None:
     assert _rejected(before, after, list(edits.values())) == {
         edits[blamed]: "the fix adds an error on line 9: bad  [assignment]",
         edits[stuck]: "the finding was still reported after the fix",
+        edits[stale]: "the finding was still reported after the fix",
     }
 
 
@@ -662,3 +667,22 @@ def test_without_end_positions_the_start_and_the_name_find_the_node(tmp_path: Pa
     edits, skipped = plan(loaded, findings)
     assert skipped == []
     assert loaded.apply(edits).splitlines()[1] == "    await c.get().close()"
+
+
+def test_a_fix_that_keeps_the_size_is_checked_as_fixed(tmp_path: Path, cache_dir: Path) -> None:
+    # "job = " and "await " are as long: mypy must not take the fixed text for the
+    # file it has seen (a shadow file of the same size gets the cached errors).
+    text = (
+        "async def store() -> None:\n    return None\n\n\n"
+        "async def main() -> None:\n    job = store()\n"
+    )
+    root = project(tmp_path, {"app.py": text})
+    command(root, cache_dir, "app.py", code=1)
+    result = command(root, cache_dir, "--fix", "app.py", code=0)
+    assert result.stdout.splitlines() == [
+        "app.py:6:5: fixed: await store()  [never-awaited]",
+        "Fixed 1 await finding in 1 file: never-awaited 1",
+        "No await findings (checked 1 source file)",
+    ]
+    assert (root / "app.py").read_text() == text.replace("job = store()", "await store()")
+    command(root, cache_dir, "app.py", code=0)
