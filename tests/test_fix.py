@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -184,11 +185,11 @@ def test_diff_then_fix_then_nothing_left_to_fix(tmp_path: Path, cache_dir: Path)
         JOBS_FIXED_SUMMARY.replace("Fixed", "Would fix"),
         JOBS_LEFT_SUMMARY,
     ]
-    # The diff applies as it is.
-    patched = subprocess.run(
-        ["patch", "-p1", "--dry-run"], cwd=root, input=diff.stdout, text=True, check=False
-    )
-    assert patched.returncode == 0
+    if shutil.which("patch"):  # the diff applies as it is
+        patched = subprocess.run(
+            ["patch", "-p1", "--dry-run"], cwd=root, input=diff.stdout, text=True, check=False
+        )
+        assert patched.returncode == 0
 
     fixed = command(root, cache_dir, "--fix", "jobs.py", code=1)
     lines = fixed.stdout.splitlines()
