@@ -245,22 +245,14 @@ def plan(source: SourceFile, findings: list[Finding]) -> tuple[list[Edit], list[
 
 
 def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
+    """The edit for ``finding``, or why there is none."""
     kind = FIX_KINDS.get(finding.code)
     if kind is None:
         return f"{finding.code} is not fixed automatically"
-    if kind == BINDING:
-        reported = _locate(source, finding, (ast.Name,))
-        target = _bound_value(source, reported) if reported is not None else None
-    else:
-        reported = target = _locate(
-            source, finding, (ast.expr,) if kind == STATEMENT else (ast.Call,)
-        )
-        if target is None and kind == CONDITION and _locate(source, finding, (ast.Name,)):
-            return 'a tested name: add "await" where it is assigned'
-    if reported is None:
-        return "the expression was not found in the file"
-    if target is None:
-        return "bound other than by a plain assignment (x = f(), a, b = f(), g())"
+    found = _find(source, finding, kind)
+    if isinstance(found, str):
+        return found
+    reported, target = found
     problem = _await_problem(source, target)
     if problem is None and kind == STATEMENT:
         problem = _drop_problem(source, target)
@@ -274,6 +266,24 @@ def _plan_one(source: SourceFile, finding: Finding) -> Edit | str:
         cut = source.span(reported)[0]
         return replace(edit, cut=cut, statement=source.index(statement))
     return edit
+
+
+def _find(source: SourceFile, finding: Finding, kind: str) -> tuple[ast.expr, ast.expr] | str:
+    """The node the finding reports and the one to await, or why they are not found."""
+    if kind == BINDING:
+        name = _locate(source, finding, (ast.Name,))
+        if name is None:
+            return "the expression was not found in the file"
+        value = _bound_value(source, name)
+        if value is None:
+            return "bound other than by a plain assignment (x = f(), a, b = f(), g())"
+        return name, value
+    node = _locate(source, finding, (ast.expr,) if kind == STATEMENT else (ast.Call,))
+    if node is not None:
+        return node, node
+    if kind == CONDITION and _locate(source, finding, (ast.Name,)):
+        return 'a tested name: add "await" where it is assigned'
+    return "the expression was not found in the file"
 
 
 def _dead_none_binding(source: SourceFile, finding: Finding, name: ast.expr) -> bool:
