@@ -8,5 +8,7 @@ the project's own mypy configuration, and reports only the await findings:
 - ``runner``: one mypy run through ``mypy.api``, its JSON output turned into findings;
 - ``baseline``: known findings recorded in a file, keyed without line numbers;
 - ``report``: text, JSON and GitHub annotation output and the summary line;
+- ``fixes``: where a missing ``await`` goes in a file's text, and whether it may;
+- ``autofix``: ``--fix``/``--diff``: the fixes verified by mypy, then written or shown;
 - ``cli``: the command line, exit codes.
 """

@@ -12,6 +12,7 @@ import io
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -19,7 +20,7 @@ from typing import Final
 from mypy.version import __version__ as mypy_version
 
 from mypy_await_plugin import __version__
-from mypy_await_plugin.scan import baseline, report
+from mypy_await_plugin.scan import autofix, baseline, report
 from mypy_await_plugin.scan.mypyconfig import (
     ConfigError,
     MypyConfig,
@@ -86,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="record the current findings in FILE and exit with status 0",
     )
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument(
+        "--fix",
+        action="store_true",
+        help="insert the missing await where that is safe; report what is left",
+    )
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff and change nothing (exit 1 if any)",
+    )
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -122,12 +134,16 @@ def run(options: argparse.Namespace, mypy_args: list[str]) -> int:
     _check_paths(options.paths)
     _check_mypy_args(mypy_args)
     config = find_config(options.config_file, Path.cwd())
+    if (options.fix or options.diff) and options.write_baseline:
+        raise UsageError("--write-baseline cannot be combined with --fix or --diff")
     known = baseline.read_baseline(Path(options.baseline)) if options.baseline else None
     result = _scan(options, mypy_args, config)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     if options.write_baseline:
         return _write_baseline(Path(options.write_baseline), result)
+    if options.fix or options.diff:
+        return _fix(options, mypy_args, config, result, known)
     summary = report.Summary(result.files_checked, result.findings)
     if known is not None:
         split = baseline.split(result.findings, known, Path(options.baseline).absolute().parent)
@@ -147,6 +163,21 @@ def _scan(options: argparse.Namespace, mypy_args: list[str], config: MypyConfig)
             mypy_args=mypy_args,
         )
         return scan(request)
+
+
+def _fix(
+    options: argparse.Namespace,
+    mypy_args: list[str],
+    config: MypyConfig,
+    result: ScanResult,
+    known: Counter[baseline.Key] | None,
+) -> int:
+    def rescan(extra: list[str]) -> ScanResult:
+        return _scan(options, [*mypy_args, *extra], config)
+
+    root = Path(options.baseline).absolute().parent if options.baseline else Path()
+    found = autofix.Known(known, root) if known is not None else None
+    return autofix.run(result, found, rescan, write=options.fix, fmt=options.format)
 
 
 def _write_baseline(path: Path, result: ScanResult) -> int:

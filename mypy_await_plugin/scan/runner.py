@@ -25,6 +25,8 @@ from mypy_await_plugin.scan.findings import AWAIT_CODES, Finding
 
 #: How the plugin words a note about its own failure (see ``plugin.py``).
 PLUGIN_NOTE_PREFIX: Final = "mypy-await-plugin:"
+#: An error's file, line, code and message.
+ErrorKey = tuple[str, int, str, str]
 _USAGE_ERROR: Final = re.compile(r"^mypy: error: (?P<message>.*)$", re.MULTILINE)
 
 
@@ -49,6 +51,8 @@ class ScanResult:
     files_checked: int
     #: mypy's config warnings and the plugin's internal-error notes, for stderr.
     warnings: list[str]
+    #: Every error mypy reported, of any code: what a fix must not add to.
+    errors: list[ErrorKey] = field(default_factory=list)
 
 
 def scan(request: ScanRequest) -> ScanResult:
@@ -64,7 +68,8 @@ def scan(request: ScanRequest) -> ScanResult:
         raise ScanFailed(_blocking_message(entries, messages))
     findings = sorted(to_finding(entry) for entry in entries if is_finding(entry))
     warnings = messages + [_note_text(entry) for entry in entries if _is_plugin_note(entry)]
-    return ScanResult(findings, files_checked, warnings)
+    errors = [error_key(entry) for entry in entries if entry.get("severity") == "error"]
+    return ScanResult(findings, files_checked, warnings, errors)
 
 
 def mypy_arguments(request: ScanRequest) -> list[str]:
@@ -171,6 +176,17 @@ def to_finding(entry: dict[str, Any]) -> Finding:
         code=str(entry["code"]),
         message=str(entry.get("message", "")),
         notes=notes,
+    )
+
+
+def error_key(entry: dict[str, Any]) -> ErrorKey:
+    """An error without its column: fixes insert text within lines, never lines."""
+    code = entry.get("code")
+    return (
+        str(entry.get("file", "")),
+        int(entry.get("line", -1)),
+        str(code) if code else "",
+        str(entry.get("message", "")),
     )
 
 
