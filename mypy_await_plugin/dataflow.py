@@ -37,7 +37,7 @@ from mypy.nodes import (
     SymbolNode,
 )
 
-from mypy_await_plugin.syntax import paths_to
+from mypy_await_plugin.syntax import is_assignment_target, paths_to
 from mypy_await_plugin.usage import Use, classify_path
 
 
@@ -192,34 +192,7 @@ def _may_run_after(step: _CfgNode, path: Sequence[Node], target: NameExpr) -> bo
     a read on a later line, or anything in a loop (cheap, over-approximated)."""
     if step.in_loop:
         return True
-    return path[-1].line >= target.line and not _is_assignment_target(path)
-
-
-#: Nodes an assignment target can sit in: ``a, (b, *c) = ...``.
-_TARGET_PARTS: Final = (nodes.TupleExpr, nodes.ListExpr, nodes.StarExpr)
-
-
-def _is_assignment_target(path: Sequence[Node]) -> bool:
-    """Whether the name at the end of ``path`` is being bound, not read."""
-    depth = len(path) - 1
-    child = path[depth]
-    while depth > 0 and isinstance(path[depth - 1], _TARGET_PARTS):
-        depth -= 1
-        child = path[depth]
-    if depth == 0:
-        return False
-    parent = path[depth - 1]
-    if isinstance(parent, AssignmentStmt):
-        return any(lvalue is child for lvalue in parent.lvalues)
-    if isinstance(parent, nodes.ForStmt):
-        return parent.index is child
-    if isinstance(parent, nodes.WithStmt):
-        return any(target is child for target in parent.target)
-    if isinstance(parent, nodes.TryStmt):
-        return any(var is child for var in parent.vars)
-    if isinstance(parent, AssignmentExpr):
-        return parent.target is child
-    return False
+    return path[-1].line >= target.line and not is_assignment_target(path)
 
 
 def _assigns(stmt: Node, name: _LocalName) -> bool:
@@ -292,7 +265,7 @@ def _walk(graph: _Graph, start: int, name: _LocalName, uses: dict[int, list[list
 def _visit(paths: Iterable[list[Node]], flow: Flow) -> bool:
     """Record the uses of the name at one step; whether one of them consumed it."""
     for path in paths:
-        if _is_assignment_target(path):
+        if is_assignment_target(path):
             continue
         ref = Reference(path, effect_of(path))
         if ref.effect is Effect.CONSUMED:

@@ -246,7 +246,7 @@ def assigned_values(root: Node, var: nodes.Var) -> list[nodes.Expression] | None
         if isinstance(parent, nodes.AssignmentStmt) and parent.lvalues == [name]:
             values.append(parent.rvalue)
             continue
-        if not _binds(path):
+        if not is_assignment_target(path):
             continue
         unpacked = _unpacked_from(path)
         if unpacked is None:
@@ -281,24 +281,28 @@ def _items_at(value: nodes.Expression, index: int, length: int) -> list[nodes.Ex
     return None
 
 
-_UNPACKED: Final = (nodes.TupleExpr, nodes.ListExpr, nodes.StarExpr)
+#: Nodes an assignment target can sit in: ``a, (b, *c) = ...``.
+_TARGET_PARTS: Final = (nodes.TupleExpr, nodes.ListExpr, nodes.StarExpr)
 
 
-def _binds(path: Sequence[Node]) -> bool:
-    """Whether the name at the end of ``path`` is a target being bound."""
-    child = path[-1]
-    for parent in reversed(path[:-1]):
-        if not isinstance(parent, _UNPACKED):
-            break
-        child = parent
-    else:
+def is_assignment_target(path: Sequence[Node]) -> bool:
+    """Whether the name at the end of ``path`` is being bound, not read."""
+    depth = len(path) - 1
+    child = path[depth]
+    while depth > 0 and isinstance(path[depth - 1], _TARGET_PARTS):
+        depth -= 1
+        child = path[depth]
+    if depth == 0:
         return False
+    parent = path[depth - 1]
     if isinstance(parent, nodes.AssignmentStmt):
         return any(lvalue is child for lvalue in parent.lvalues)
     if isinstance(parent, nodes.ForStmt):
         return parent.index is child
     if isinstance(parent, nodes.WithStmt):
         return any(target is child for target in parent.target)
+    if isinstance(parent, nodes.TryStmt):
+        return any(var is child for var in parent.vars)
     if isinstance(parent, nodes.AssignmentExpr):
         return parent.target is child
     return False
