@@ -1,8 +1,10 @@
-"""One call a hook fired for: its context, what it returns, how it is used, and reporting.
+"""Where a hook saw a value made: its expression, type, use, and reporting.
 
-A ``CallSite`` is built once per hook invocation and handed to each check; the
-expensive parts (the syntax walk that finds the use) are computed on first access
-(by hand: ``functools.cached_property`` takes a lock per access before Python 3.12).
+A ``Site`` is built once per hook invocation and handed to each check: a
+``CallSite`` for a call, an ``AttributeSite`` for an attribute read that runs a
+getter (``attributes``). The expensive parts (the syntax walk that finds the use)
+are computed on first access (by hand: ``functools.cached_property`` takes a lock
+per access before Python 3.12).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import TYPE_CHECKING
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
-from mypy.nodes import CallExpr, Context, MemberExpr, NameExpr
-from mypy.plugin import FunctionContext, MethodContext
+from mypy.nodes import CallExpr, Context, Expression, MemberExpr, NameExpr
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext
 from mypy.types import Type
 
 from mypy_await_plugin import reporting
@@ -26,21 +28,91 @@ from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
 if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import HookSpec
+    from mypy_await_plugin.plugin import AttributeSpec, HookSpec
 
 
-class CallSite:
+class Site:
+    """An expression that made a value a check looks at."""
+
     __slots__ = (
         "_kind",
         "_usage",
         "api",
         "config",
-        "ctx",
+        "expr",
         "fullname",
-        "is_method",
         "result_kind",
         "return_type",
     )
+
+    def __init__(
+        self,
+        expr: Expression,
+        api: TypeChecker,
+        fullname: str,
+        return_type: Type,
+        result_kind: Kind,
+        config: AwaitConfig,
+    ) -> None:
+        #: The expression the hook fired for: a call, or an attribute read.
+        self.expr = expr
+        self.api = api
+        self.fullname = fullname
+        self.return_type = return_type
+        #: The kind of ``return_type`` as the hook classified it (``may_discard`` and
+        #: ``must_await`` applied); ``kind`` also looks at unions.
+        self.result_kind = result_kind
+        self.config = config
+        self._kind: Kind | None = None
+        self._usage: Usage | None = None
+
+    @property
+    def kind(self) -> Kind:
+        """The kind of the value: ``result_kind``, except that a lazy value made
+        through a union (of callees, or of receivers) counts as none when some
+        member gives a plain value. Computed only for uses a check reports."""
+        if self._kind is None:
+            lazy = self.result_kind is Kind.LAZY
+            self._kind = Kind.NONE if lazy and self._through_union() else self.result_kind
+        return self._kind
+
+    def _through_union(self) -> bool:
+        return False
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:
+            scope = scope_statements(self.api.scope.stack, self.api.tree)
+            self._usage = find_usage(scope, self.expr)
+        return self._usage
+
+    @property
+    def callee_name(self) -> str:
+        """What made the value, as users read it: ``fetch``, ``Metrics.flush``."""
+        return display_name(self.fullname, is_method=True)
+
+    @property
+    def returned(self) -> str:
+        """How messages name the value: ``Awaitable[None] returned by "Metrics.flush"``."""
+        return f'{self.type_text()} returned by "{self.callee_name}"'
+
+    def type_text(self, typ: Type | None = None) -> str:
+        return format_type_bare(self.return_type if typ is None else typ, self.api.options)
+
+    def enabled(self, code: ErrorCode) -> bool:
+        if code.code in self.config.disable:
+            return False
+        return self.api.errors.is_error_code_enabled(code)
+
+    def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
+        if self.enabled(code):
+            reporting.report(self.api, code, message, node, note)
+
+
+class CallSite(Site):
+    """A call a hook fired for."""
+
+    __slots__ = ("ctx", "is_method")
 
     def __init__(
         self,
@@ -51,27 +123,11 @@ class CallSite:
         result_kind: Kind,
         config: AwaitConfig,
     ) -> None:
+        call = ctx.context
+        assert isinstance(call, CallExpr)
+        super().__init__(call, api, spec.fullname, return_type, result_kind, config)
         self.ctx = ctx
-        self.api = api
-        self.fullname = spec.fullname
         self.is_method = spec.is_method
-        self.return_type = return_type
-        #: The kind of ``return_type`` as the hook classified it (``may_discard`` and
-        #: ``must_await`` applied); ``kind`` also looks at union callees.
-        self.result_kind = result_kind
-        self.config = config
-        self._kind: Kind | None = None
-        self._usage: Usage | None = None
-
-    @property
-    def kind(self) -> Kind:
-        """The kind of the call's value: ``result_kind``, except that a lazy result of
-        a call through a union (callee or receiver) counts as none when some member's
-        call gives a plain value. Computed only for uses a check reports."""
-        if self._kind is None:
-            lazy = self.result_kind is Kind.LAZY
-            self._kind = Kind.NONE if lazy and self._through_union() else self.result_kind
-        return self._kind
 
     def _through_union(self) -> bool:
         """The callee is a union and some member's call gives a plain value."""
@@ -92,15 +148,6 @@ class CallSite:
         return self.ctx.context
 
     @property
-    def usage(self) -> Usage:
-        if self._usage is None:
-            call = self.ctx.context
-            assert isinstance(call, CallExpr)
-            scope = scope_statements(self.api.scope.stack, self.api.tree)
-            self._usage = find_usage(scope, call)
-        return self._usage
-
-    @property
     def callee_name(self) -> str:
         """The callee as users read it: ``fetch``, ``Metrics.flush``, ``cb``."""
         call = self.ctx.context
@@ -110,22 +157,40 @@ class CallSite:
                 return callee.name
         return display_name(self.fullname, self.is_method)
 
+
+class AttributeSite(Site):
+    """An attribute read that runs a property's getter or a descriptor's ``__get__``."""
+
+    __slots__ = ("ctx", "getter")
+
+    def __init__(
+        self,
+        ctx: AttributeContext,
+        api: TypeChecker,
+        spec: AttributeSpec,
+        attr_type: Type,
+        result_kind: Kind,
+        config: AwaitConfig,
+    ) -> None:
+        member = ctx.context
+        assert isinstance(member, MemberExpr)
+        super().__init__(member, api, spec.fullname, attr_type, result_kind, config)
+        self.ctx = ctx
+        #: ``property`` or ``attribute``, as messages name what was read.
+        self.getter = spec.getter.value
+
+    def _through_union(self) -> bool:
+        """The receiver is a union and some member's attribute is a plain value."""
+        member = self.expr
+        assert isinstance(member, MemberExpr)
+        receiver = self.api.lookup_type_or_none(member.expr)
+        must_await, modules = self.config.must_await, self.api.modules
+        return union_receiver_may_give_plain(receiver, member.name, must_await, modules)
+
     @property
     def returned(self) -> str:
-        """How messages name the value: ``Awaitable[None] returned by "Metrics.flush"``."""
-        return f'{self.type_text()} returned by "{self.callee_name}"'
-
-    def type_text(self, typ: Type | None = None) -> str:
-        return format_type_bare(self.return_type if typ is None else typ, self.api.options)
-
-    def enabled(self, code: ErrorCode) -> bool:
-        if code.code in self.config.disable:
-            return False
-        return self.api.errors.is_error_code_enabled(code)
-
-    def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
-        if self.enabled(code):
-            reporting.report(self.api, code, message, node, note)
+        """``Coroutine[Any, Any, User] returned by property "Session.user"``."""
+        return f'{self.type_text()} returned by {self.getter} "{self.callee_name}"'
 
 
 def display_name(fullname: str, is_method: bool) -> str:

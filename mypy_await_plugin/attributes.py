@@ -1,0 +1,61 @@
+"""Attributes whose reading creates an awaitable: properties and descriptors.
+
+``self.current_user`` runs code when the getter is a ``@property``, a
+``functools.cached_property`` or any descriptor's ``__get__``; when that code is an
+``async def`` (or is declared to return ``Awaitable[...]``), reading the attribute
+creates a coroutine exactly as a call would. A plain attribute only gives back what
+was stored in it (a task, a coroutine kept for later): reading it loses nothing.
+
+mypy asks attribute hooks for every attribute of an instance it reads, so the
+answer is decided once per full name from the attribute's definition, and most
+names (plain attributes, sync properties) get no hook at all.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping
+
+from mypy.nodes import Decorator, MypyFile, OverloadedFuncDef, SymbolNode, TypeInfo, Var
+from mypy.types import Instance, get_proper_type
+
+from mypy_await_plugin.awaitables import callee_may_return_lazy
+
+
+class Getter(enum.Enum):
+    """What runs when an attribute is read, as messages name it."""
+
+    PROPERTY = "property"
+    DESCRIPTOR = "attribute"
+
+
+def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
+    """The definition that runs when the attribute defined by ``node`` is read: a
+    property's getter, or the ``__get__`` of a descriptor's class; ``None`` for a
+    plain attribute (or one whose type is not inferred yet)."""
+    if isinstance(node, OverloadedFuncDef) and node.is_property and node.items:
+        node = node.items[0]  # a property with a setter: the getter comes first
+    if isinstance(node, Decorator):
+        if node.var.is_property:
+            return Getter.PROPERTY, node.func
+        node = node.var  # ``@cached`` over a method: the decorator's result decides
+    if isinstance(node, Var) and not node.is_property:
+        declared = get_proper_type(node.type)
+        if isinstance(declared, Instance):
+            get = declared.type.get("__get__")
+            if get is not None and get.node is not None:
+                return Getter.DESCRIPTOR, get.node
+    return None
+
+
+def attribute_may_give_lazy(
+    owner: TypeInfo, name: str, must_await: Collection[str], modules: Mapping[str, MypyFile]
+) -> tuple[Getter, bool | None] | None:
+    """Whether reading ``owner.name`` may create a lazy awaitable (``None`` for the
+    second item: not known yet, ask again later); ``None`` for a plain attribute."""
+    symbol = owner.names.get(name)
+    getter = getter_of(symbol.node if symbol is not None else None)
+    if getter is None:
+        return None
+    kind, definition = getter
+    return kind, callee_may_return_lazy(definition, must_await, modules)
