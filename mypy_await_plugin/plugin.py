@@ -1,13 +1,15 @@
-"""Hook dispatch: which calls get a hook, chaining to mypy's own plugin, config data.
+"""Hook dispatch: which calls and attribute reads get a hook, chaining to mypy's own
+plugin, config data.
 
-Data flows one way: a call hook fires -> the return type is classified
+Data flows one way: a call (or attribute) hook fires -> the type is classified
 (``awaitables``) -> its use is found (``usage``; ``sourcetext`` answers the common
 ``await f()`` from the line alone) -> a check decides -> one message.
 
 mypy asks plugins for a hook per full name, first answer wins, and mypy's own
 ``DefaultPlugin`` comes last. This plugin returns a hook only for callees that may
-return a lazy awaitable, spawn a task, or take a callback, decided once per name
-from the callee's definition; each hook first runs mypy's own hook for that name.
+return a lazy awaitable, spawn a task, or take a callback, and for properties and
+descriptors whose reading may create a lazy awaitable (``attributes``), decided once
+per name from the definition; each hook first runs mypy's own hook for that name.
 """
 
 from __future__ import annotations
@@ -232,10 +234,11 @@ class AwaitPlugin(Plugin):
             untyped = symbol is not None and symbol.type is None
             return chained, not untyped
         getter, lazy = decided
-        if lazy is False:
+        must_await = fullname in config.must_await
+        if lazy is False and not must_await:
             return chained, True
-        spec = AttributeSpec(fullname, name, getter, chained, fullname in config.must_await)
-        return partial(self._on_attribute, spec), lazy is True
+        spec = AttributeSpec(fullname, name, getter, chained, must_await)
+        return partial(self._on_attribute, spec), lazy is not None or must_await
 
     def _on_attribute(self, spec: AttributeSpec, ctx: AttributeContext) -> Type:
         chained = spec.chained
