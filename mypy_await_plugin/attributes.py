@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping
+from typing import Final
 
 from mypy.nodes import Decorator, MypyFile, OverloadedFuncDef, SymbolNode, TypeInfo, Var
 from mypy.types import Instance, get_proper_type
@@ -27,6 +28,10 @@ class Getter(enum.Enum):
 
     PROPERTY = "property"
     DESCRIPTOR = "attribute"
+
+
+#: ``attribute_may_give_lazy`` for an attribute whose type mypy has not inferred yet.
+NOT_INFERRED: Final = (Getter.DESCRIPTOR, None)
 
 
 def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
@@ -52,9 +57,19 @@ def attribute_may_give_lazy(
     owner: TypeInfo, name: str, must_await: Collection[str], modules: Mapping[str, MypyFile]
 ) -> tuple[Getter, bool | None] | None:
     """Whether reading ``owner.name`` may create a lazy awaitable (``None`` for the
-    second item: not known yet, ask again later); ``None`` for a plain attribute."""
+    second item: not known yet, ask again later); ``None`` for a plain attribute.
+
+    Once per attribute name mypy reads (thousands per run), so a plain attribute,
+    the most common answer, is found first."""
     symbol = owner.names.get(name)
-    getter = getter_of(symbol.node if symbol is not None else None)
+    if symbol is None:
+        return None
+    node = symbol.node
+    if isinstance(node, Decorator) and not node.var.is_property:
+        node = node.var
+    if isinstance(node, Var) and node.type is None and not node.is_property:
+        return NOT_INFERRED
+    getter = getter_of(node)
     if getter is None:
         return None
     kind, definition = getter

@@ -217,25 +217,22 @@ class AwaitPlugin(Plugin):
     def _decide_attribute(
         self, fullname: str, chained: AttributeHook | None
     ) -> tuple[AttributeHook | None, bool]:
-        config = self.config
-        if fullname in config.may_discard:
-            return chained, True
         owner_name, _, name = fullname.rpartition(".")
         owner = self.lookup_fully_qualified(owner_name)
         if owner is None or not isinstance(owner.node, TypeInfo):
             return chained, True
+        config = self.config
         decided = attribute_may_give_lazy(
             owner.node, name, config.must_await, self._modules or NO_MODULES
         )
-        if decided is None:
-            # A plain attribute, or one whose type is not inferred yet (reading it
-            # then gives ``Any``): asked again until it has a type.
-            symbol = owner.node.names.get(name)
-            untyped = symbol is not None and symbol.type is None
-            return chained, not untyped
+        if decided is None:  # a plain attribute: most names
+            return chained, True
         getter, lazy = decided
         must_await = fullname in config.must_await
-        if lazy is False and not must_await:
+        if lazy is None and not must_await:
+            # Not known yet (a type not inferred yet: reading it gives ``Any``).
+            return chained, False
+        if (lazy is False and not must_await) or fullname in config.may_discard:
             return chained, True
         spec = AttributeSpec(fullname, name, getter, chained, must_await)
         return partial(self._on_attribute, spec), lazy is not None or must_await
