@@ -7,20 +7,18 @@ creates a coroutine exactly as a call would. A plain attribute only gives back w
 was stored in it (a task, a coroutine kept for later): reading it loses nothing.
 
 mypy asks attribute hooks for every attribute of an instance it reads, so the
-answer is decided once per full name from the attribute's definition, and most
-names (plain attributes, sync properties) get no hook at all.
+answer is decided once per full name from the attribute's definition (whether the
+getter may give a lazy awaitable is ``awaitables.callee_may_return_lazy``, as for a
+callee), and most names (plain attributes, sync properties) get no hook at all.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping
 from typing import Final
 
-from mypy.nodes import Decorator, MypyFile, OverloadedFuncDef, SymbolNode, TypeInfo, Var
+from mypy.nodes import Decorator, OverloadedFuncDef, SymbolNode, TypeInfo, Var
 from mypy.types import Instance, get_proper_type
-
-from mypy_await_plugin.awaitables import callee_may_return_lazy
 
 
 class Getter(enum.Enum):
@@ -30,14 +28,31 @@ class Getter(enum.Enum):
     DESCRIPTOR = "attribute"
 
 
-#: ``attribute_may_give_lazy`` for an attribute whose type mypy has not inferred yet.
-NOT_INFERRED: Final = (Getter.DESCRIPTOR, None)
+#: ``getter`` for an attribute whose type mypy has not inferred yet.
+NOT_INFERRED: Final = "not inferred"
+
+
+def getter(owner: TypeInfo, name: str) -> tuple[Getter, SymbolNode] | str | None:
+    """What runs when ``owner.name`` is read (``getter_of``), ``NOT_INFERRED`` (ask
+    again later), or ``None`` for a plain attribute.
+
+    Once per attribute name mypy reads (thousands per run), so a plain attribute,
+    the most common answer, is found first."""
+    symbol = owner.names.get(name)
+    if symbol is None:
+        return None
+    node = symbol.node
+    if isinstance(node, Decorator) and not node.var.is_property:
+        node = node.var
+    if isinstance(node, Var) and node.type is None and not node.is_property:
+        return NOT_INFERRED
+    return getter_of(node)
 
 
 def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
     """The definition that runs when the attribute defined by ``node`` is read: a
     property's getter, or the ``__get__`` of a descriptor's class; ``None`` for a
-    plain attribute (or one whose type is not inferred yet)."""
+    plain attribute."""
     if isinstance(node, OverloadedFuncDef) and node.is_property and node.items:
         node = node.items[0]  # a property with a setter: the getter comes first
     if isinstance(node, Decorator):
@@ -51,26 +66,3 @@ def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
             if get is not None and get.node is not None:
                 return Getter.DESCRIPTOR, get.node
     return None
-
-
-def attribute_may_give_lazy(
-    owner: TypeInfo, name: str, must_await: Collection[str], modules: Mapping[str, MypyFile]
-) -> tuple[Getter, bool | None] | None:
-    """Whether reading ``owner.name`` may create a lazy awaitable (``None`` for the
-    second item: not known yet, ask again later); ``None`` for a plain attribute.
-
-    Once per attribute name mypy reads (thousands per run), so a plain attribute,
-    the most common answer, is found first."""
-    symbol = owner.names.get(name)
-    if symbol is None:
-        return None
-    node = symbol.node
-    if isinstance(node, Decorator) and not node.var.is_property:
-        node = node.var
-    if isinstance(node, Var) and node.type is None and not node.is_property:
-        return NOT_INFERRED
-    getter = getter_of(node)
-    if getter is None:
-        return None
-    kind, definition = getter
-    return kind, callee_may_return_lazy(definition, must_await, modules)

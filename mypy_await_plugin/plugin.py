@@ -45,7 +45,7 @@ from mypy.types import Type
 from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.attributes import Getter, attribute_may_give_lazy
+from mypy_await_plugin.attributes import Getter, getter
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
@@ -221,20 +221,21 @@ class AwaitPlugin(Plugin):
         owner = self.lookup_fully_qualified(owner_name)
         if owner is None or not isinstance(owner.node, TypeInfo):
             return chained, True
-        config = self.config
-        decided = attribute_may_give_lazy(
-            owner.node, name, config.must_await, self._modules or NO_MODULES
-        )
-        if decided is None:  # a plain attribute: most names
+        found = getter(owner.node, name)
+        if found is None:  # a plain attribute: most names
             return chained, True
-        getter, lazy = decided
+        if isinstance(found, str):  # NOT_INFERRED: reading it gives ``Any`` until then
+            return chained, False
+        kind, definition = found
+        config = self.config
+        modules = self._modules or NO_MODULES
+        lazy = callee_may_return_lazy(definition, config.must_await, modules)
         must_await = fullname in config.must_await
-        if lazy is None and not must_await:
-            # Not known yet (a type not inferred yet: reading it gives ``Any``).
+        if lazy is None and not must_await:  # the getter's type is not known yet
             return chained, False
         if (lazy is False and not must_await) or fullname in config.may_discard:
             return chained, True
-        spec = AttributeSpec(fullname, name, getter, chained, must_await)
+        spec = AttributeSpec(fullname, name, kind, chained, must_await)
         return partial(self._on_attribute, spec), lazy is not None or must_await
 
     def _on_attribute(self, spec: AttributeSpec, ctx: AttributeContext) -> Type:
