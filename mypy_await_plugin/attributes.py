@@ -17,8 +17,10 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-from mypy.nodes import Decorator, OverloadedFuncDef, SymbolNode, TypeInfo, Var
-from mypy.types import Instance, get_proper_type
+from mypy.nodes import Decorator, FuncDef, OverloadedFuncDef, SymbolNode, TypeInfo, Var
+from mypy.types import CallableType, Instance, TypeVarType, get_proper_type
+
+from mypy_await_plugin.awaitables import union_members
 
 
 class Getter(enum.Enum):
@@ -57,6 +59,8 @@ def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
         node = node.items[0]  # a property with a setter: the getter comes first
     if isinstance(node, Decorator):
         if node.var.is_property:
+            if _gives_back_a_type_parameter(node.func):
+                return None
             return Getter.PROPERTY, node.func
         node = node.var  # ``@cached`` over a method: the decorator's result decides
     if isinstance(node, Var) and not node.is_property:
@@ -66,3 +70,13 @@ def getter_of(node: SymbolNode | None) -> tuple[Getter, SymbolNode] | None:
             if get is not None and get.node is not None:
                 return Getter.DESCRIPTOR, get.node
     return None
+
+
+def _gives_back_a_type_parameter(getter: FuncDef) -> bool:
+    """A getter declared to return a type parameter (``def value(self) -> T`` in a
+    ``Box[T]``) gives back what was stored: a ``Box[Coroutine[...]]`` holds a
+    coroutine someone made and may await, reading it creates none."""
+    signature = getter.type
+    return isinstance(signature, CallableType) and all(
+        isinstance(item, TypeVarType) for item in union_members(signature.ret_type)
+    )

@@ -200,7 +200,7 @@ def starts_its_own_work(
     module = modules.get(module_of(definition))
     if module is not None and module.is_stub:
         return False
-    declared = _members(definition.type.ret_type)
+    declared = union_members(definition.type.ret_type)
     return any(_is_named(item, "typing.Awaitable") for item in declared) and not any(
         _is_named(item, "typing.Coroutine") for item in declared
     )
@@ -218,7 +218,7 @@ def is_coroutine(typ: Type) -> bool:
     return _is_named(get_proper_type(typ), "typing.Coroutine")
 
 
-def _members(typ: Type) -> list[ProperType]:
+def union_members(typ: Type) -> list[ProperType]:
     """The members of ``typ`` if it is a union, else ``typ`` alone, as proper types."""
     proper = get_proper_type(typ)
     items = proper.items if isinstance(proper, UnionType) else [proper]
@@ -339,7 +339,7 @@ def _bound_to_callables(bound: Type) -> bool:
     """Whether a TypeVar's bound admits only callables and classes, never an
     awaitable: decorators' ``F = TypeVar("F", bound=Callable[..., Any])`` and class
     decorators' ``bound=type``, applied to every function and class they mark."""
-    return all(map(_is_callable_or_class, _members(bound)))
+    return all(map(_is_callable_or_class, union_members(bound)))
 
 
 def _is_callable_or_class(typ: ProperType) -> bool:
