@@ -12,7 +12,8 @@ error is predicted from the declared type of the target rather than looked up.
 from __future__ import annotations
 
 from mypy.errorcodes import ASSIGNMENT
-from mypy.nodes import NameExpr, Var
+from mypy.errors import Errors
+from mypy.nodes import Context, NameExpr, Var
 from mypy.subtypes import is_subtype
 
 from mypy_await_plugin.callsite import Site
@@ -20,10 +21,25 @@ from mypy_await_plugin.callsite import Site
 
 def mypy_rejects_binding(site: Site, name: NameExpr) -> bool:
     """Whether mypy reports binding what ``site`` made to ``name``: the name is
-    declared with a type the value does not have."""
+    declared with a type the value does not have, and the error is shown (its code
+    enabled, no ``# type: ignore`` covering it)."""
     var = name.node
     if not isinstance(var, Var) or var.is_inferred or var.type is None:
         return False
-    if not site.api.errors.is_error_code_enabled(ASSIGNMENT):
+    errors = site.api.errors
+    if not errors.is_error_code_enabled(ASSIGNMENT) or _ignored(errors, site.expr):
         return False
     return not is_subtype(site.return_type, var.type, options=site.api.options)
+
+
+def _ignored(errors: Errors, value: Context) -> bool:
+    """Whether a ``# type: ignore`` on the lines of ``value`` (where mypy reports an
+    incompatible assignment) covers ``[assignment]``."""
+    ignores = errors.ignored_lines.get(errors.file)
+    if not ignores:
+        return False
+    for line in range(value.line, (value.end_line or value.line) + 1):
+        codes = ignores.get(line)
+        if codes is not None and (not codes or ASSIGNMENT.code in codes):
+            return True
+    return False
