@@ -161,7 +161,7 @@ class CallSite(Site):
 class AttributeSite(Site):
     """An attribute read that runs a property's getter or a descriptor's ``__get__``."""
 
-    __slots__ = ("ctx", "getter")
+    __slots__ = ("getter",)
 
     def __init__(
         self,
@@ -175,7 +175,6 @@ class AttributeSite(Site):
         member = ctx.context
         assert isinstance(member, MemberExpr)
         super().__init__(member, api, spec.fullname, attr_type, result_kind, config)
-        self.ctx = ctx
         #: ``property`` or ``attribute``, as messages name what was read.
         self.getter = spec.getter.value
 
