@@ -45,7 +45,7 @@ from mypy.types import Type
 from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.attributes import Getter, getter
+from mypy_await_plugin.attributes import Getter, find_getter
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import raise_usage_error
@@ -221,13 +221,13 @@ class AwaitPlugin(Plugin):
         owner = self.lookup_fully_qualified(owner_name)
         if owner is None or not isinstance(owner.node, TypeInfo):
             return chained, True
-        found = getter(owner.node, name)
+        config = self.config
+        found = find_getter(owner.node, name, config.must_await)
         if found is None:  # a plain attribute: most names
             return chained, True
         if isinstance(found, str):  # NOT_INFERRED: reading it gives ``Any`` until then
             return chained, False
         kind, definition = found
-        config = self.config
         modules = self._modules or NO_MODULES
         lazy = callee_may_return_lazy(definition, config.must_await, modules)
         must_await = fullname in config.must_await
