@@ -1,8 +1,10 @@
-"""One call a hook fired for: its context, what it returns, how it is used, and reporting.
+"""Where a hook saw a value made: its expression, type, use, and reporting.
 
-A ``CallSite`` is built once per hook invocation and handed to each check; the
-expensive parts (the syntax walk that finds the use) are computed on first access
-(by hand: ``functools.cached_property`` takes a lock per access before Python 3.12).
+A ``Site`` is built once per hook invocation and handed to each check: a
+``CallSite`` for a call, an ``AttributeSite`` for an attribute read that runs a
+getter (``attributes``). The expensive parts (the syntax walk that finds the use)
+are computed on first access (by hand: ``functools.cached_property`` takes a lock
+per access before Python 3.12).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
 from mypy.nodes import CallExpr, ConditionalExpr, Context, Expression, MemberExpr, NameExpr, Var
-from mypy.plugin import FunctionContext, MethodContext
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext
 from mypy.types import CallableType, Instance, Type, get_proper_type
 
 from mypy_await_plugin import reporting
@@ -30,22 +32,96 @@ from mypy_await_plugin.syntax import assigned_values
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
 if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import HookSpec
+    from mypy_await_plugin.plugin import AttributeSpec, HookSpec
 
 
-class CallSite:
+class Site:
+    """An expression that made a value a check looks at."""
+
     __slots__ = (
         "_kind",
         "_usage",
         "api",
         "config",
-        "ctx",
         "evidence",
+        "expr",
         "fullname",
-        "is_method",
         "result_kind",
         "return_type",
     )
+
+    def __init__(
+        self,
+        expr: Expression,
+        api: TypeChecker,
+        fullname: str,
+        return_type: Type,
+        result_kind: Kind,
+        config: AwaitConfig,
+        evidence: Evidence,
+    ) -> None:
+        #: The expression the hook fired for: a call, or an attribute read.
+        self.expr = expr
+        self.api = api
+        self.fullname = fullname
+        self.return_type = return_type
+        #: The kind of ``return_type`` as the hook classified it (``may_discard`` and
+        #: ``must_await`` applied); ``kind`` also looks at unions.
+        self.result_kind = result_kind
+        self.config = config
+        #: What function bodies say they return (``evidence``).
+        self.evidence = evidence
+        self._kind: Kind | None = None
+        self._usage: Usage | None = None
+
+    @property
+    def kind(self) -> Kind:
+        """The kind of the value: ``result_kind``, except that a lazy value counts as
+        none when it is dropped by design: made through a union (of callees, or of
+        receivers) where some member gives a plain value, or queued by its receiver
+        (``libraries``). Computed only for uses a check reports."""
+        if self._kind is None:
+            lazy = self.result_kind is Kind.LAZY
+            self._kind = Kind.NONE if lazy and self._by_design() else self.result_kind
+        return self._kind
+
+    def _by_design(self) -> bool:
+        return False
+
+    @property
+    def usage(self) -> Usage:
+        if self._usage is None:
+            scope = scope_statements(self.api.scope.stack, self.api.tree)
+            self._usage = find_usage(scope, self.expr)
+        return self._usage
+
+    @property
+    def callee_name(self) -> str:
+        """What made the value, as users read it: ``fetch``, ``Metrics.flush``."""
+        return display_name(self.fullname, is_method=True)
+
+    @property
+    def returned(self) -> str:
+        """How messages name the value: ``Awaitable[None] returned by "Metrics.flush"``."""
+        return f'{self.type_text()} returned by "{self.callee_name}"'
+
+    def type_text(self, typ: Type | None = None) -> str:
+        return format_type_bare(self.return_type if typ is None else typ, self.api.options)
+
+    def enabled(self, code: ErrorCode) -> bool:
+        if code.code in self.config.disable:
+            return False
+        return self.api.errors.is_error_code_enabled(code)
+
+    def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
+        if self.enabled(code):
+            reporting.report(self.api, code, message, node, note)
+
+
+class CallSite(Site):
+    """A call a hook fired for."""
+
+    __slots__ = ("ctx", "is_method")
 
     def __init__(
         self,
@@ -57,30 +133,14 @@ class CallSite:
         config: AwaitConfig,
         evidence: Evidence,
     ) -> None:
+        call = ctx.context
+        assert isinstance(call, CallExpr)
+        super().__init__(call, api, spec.fullname, return_type, result_kind, config, evidence)
         self.ctx = ctx
-        self.api = api
-        self.fullname = spec.fullname
         self.is_method = spec.is_method
-        self.return_type = return_type
-        #: The kind of ``return_type`` as the hook classified it (``may_discard`` and
-        #: ``must_await`` applied); ``kind`` also looks at union callees.
-        self.result_kind = result_kind
-        self.config = config
-        #: What function bodies say they return (``evidence``).
-        self.evidence = evidence
-        self._kind: Kind | None = None
-        self._usage: Usage | None = None
 
-    @property
-    def kind(self) -> Kind:
-        """The kind of the call's value: ``result_kind``, except that a lazy result of
-        a call through a union (callee or receiver) counts as none when some member's
-        call gives a plain value. Computed only for uses a check reports."""
-        if self._kind is None:
-            lazy = self.result_kind is Kind.LAZY
-            dropped_by_design = lazy and (self._through_union() or self._taken_from_a_queue())
-            self._kind = Kind.NONE if dropped_by_design else self.result_kind
-        return self._kind
+    def _by_design(self) -> bool:
+        return self._through_union() or self._taken_from_a_queue()
 
     def _through_union(self) -> bool:
         """The callee is a union and some member's call gives a plain value."""
@@ -130,15 +190,6 @@ class CallSite:
         return self.ctx.context
 
     @property
-    def usage(self) -> Usage:
-        if self._usage is None:
-            call = self.ctx.context
-            assert isinstance(call, CallExpr)
-            scope = scope_statements(self.api.scope.stack, self.api.tree)
-            self._usage = find_usage(scope, call)
-        return self._usage
-
-    @property
     def callee_name(self) -> str:
         """The callee as users read it: ``fetch``, ``Metrics.flush``, ``cb``."""
         call = self.ctx.context
@@ -148,22 +199,40 @@ class CallSite:
                 return callee.name
         return display_name(self.fullname, self.is_method)
 
+
+class AttributeSite(Site):
+    """An attribute read that runs a property's getter or a descriptor's ``__get__``."""
+
+    __slots__ = ("getter",)
+
+    def __init__(
+        self,
+        ctx: AttributeContext,
+        api: TypeChecker,
+        spec: AttributeSpec,
+        attr_type: Type,
+        result_kind: Kind,
+        config: AwaitConfig,
+        evidence: Evidence,
+    ) -> None:
+        member = ctx.context
+        assert isinstance(member, MemberExpr)
+        super().__init__(member, api, spec.fullname, attr_type, result_kind, config, evidence)
+        #: ``property`` or ``attribute``, as messages name what was read.
+        self.getter = spec.getter.value
+
+    def _by_design(self) -> bool:
+        """The receiver is a union and some member's attribute is a plain value."""
+        member = self.expr
+        assert isinstance(member, MemberExpr)
+        receiver = self.api.lookup_type_or_none(member.expr)
+        must_await, modules = self.config.must_await, self.api.modules
+        return union_receiver_may_give_plain(receiver, member.name, must_await, modules)
+
     @property
     def returned(self) -> str:
-        """How messages name the value: ``Awaitable[None] returned by "Metrics.flush"``."""
-        return f'{self.type_text()} returned by "{self.callee_name}"'
-
-    def type_text(self, typ: Type | None = None) -> str:
-        return format_type_bare(self.return_type if typ is None else typ, self.api.options)
-
-    def enabled(self, code: ErrorCode) -> bool:
-        if code.code in self.config.disable:
-            return False
-        return self.api.errors.is_error_code_enabled(code)
-
-    def report(self, code: ErrorCode, message: str, node: Context, note: str | None) -> None:
-        if self.enabled(code):
-            reporting.report(self.api, code, message, node, note)
+        """``Coroutine[Any, Any, User] returned by property "Session.user"``."""
+        return f'{self.type_text()} returned by {self.getter} "{self.callee_name}"'
 
 
 def display_name(fullname: str, is_method: bool) -> str:

@@ -564,8 +564,26 @@ def _nested(path: list[Node]) -> bool:
     return any(isinstance(node, FuncItem) for node in path[1:])
 
 
+def _property_getter(node: SymbolNode | None) -> FuncDef | None:
+    """The getter of a property (also one with a setter) or ``cached_property``:
+    reading the attribute runs it (``attributes``), so its facts travel too."""
+    if isinstance(node, OverloadedFuncDef) and node.is_property and node.items:
+        node = node.items[0]
+    if isinstance(node, Decorator) and (node.var.is_property or _is_cached_property(node)):
+        return node.func
+    return None
+
+
+def _is_cached_property(node: Decorator) -> bool:
+    return any(
+        isinstance(decorator, RefExpr) and decorator.fullname == "functools.cached_property"
+        for decorator in node.decorators
+    )
+
+
 def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
-    """The functions and methods ``module`` defines, by its symbol tables."""
+    """The functions and methods ``module`` defines, by its symbol tables, and the
+    getters of its properties."""
     prefix = module.fullname
     classes: list[TypeInfo] = []
     for name, symbol in module.names.items():
@@ -592,8 +610,8 @@ def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
         for name, symbol in info.names.items():
             node = symbol.node
             kind = node.__class__
-            if kind is FuncDef or kind is Decorator:
-                func = _function_of(node)
+            if kind is FuncDef or kind is Decorator or kind is OverloadedFuncDef:
+                func = _function_of(node) or _property_getter(node)
                 if func is not None and func.info is info:
                     yield func
             elif kind is TypeInfo:

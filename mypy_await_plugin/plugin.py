@@ -1,13 +1,15 @@
-"""Hook dispatch: which calls get a hook, chaining to mypy's own plugin, config data.
+"""Hook dispatch: which calls and attribute reads get a hook, chaining to mypy's own
+plugin, config data.
 
-Data flows one way: a call hook fires -> the return type is classified
+Data flows one way: a call (or attribute) hook fires -> the type is classified
 (``awaitables``) -> its use is found (``usage``; ``sourcetext`` answers the common
 ``await f()`` from the line alone) -> a check decides -> one message.
 
 mypy asks plugins for a hook per full name, first answer wins, and mypy's own
 ``DefaultPlugin`` comes last. This plugin returns a hook only for callees that may
-return a lazy awaitable, spawn a task, or take a callback, decided once per name
-from the callee's definition; each hook first runs mypy's own hook for that name.
+return a lazy awaitable, spawn a task, or take a callback, and for properties and
+descriptors whose reading may create a lazy awaitable (``attributes``), decided once
+per name from the definition; each hook first runs mypy's own hook for that name.
 """
 
 from __future__ import annotations
@@ -28,14 +30,22 @@ from mypy.nodes import (
     NameExpr,
     SymbolNode,
     TypeAlias,
+    TypeInfo,
 )
 from mypy.options import Options
-from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    AttributeContext,
+    FunctionContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
+from mypy_await_plugin.attributes import Getter, find_getter
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
@@ -46,12 +56,17 @@ from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
+AttributeHook = Callable[[AttributeContext], Type]
 AnyContext = FunctionContext | MethodContext
 _Hook = Callable[[Any], Type]
-_H = TypeVar("_H", FunctionHook, MethodHook)
+_H = TypeVar("_H", FunctionHook, MethodHook, AttributeHook)
 #: ``dispatch.check_call``, imported at the first call there is to check.
 CheckCall = Callable[
     [AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig, Evidence], None
+]
+#: ``dispatch.check_attribute``, imported with it.
+CheckAttribute = Callable[
+    [AttributeContext, TypeChecker, "AttributeSpec", Type, Kind, AwaitConfig, Evidence], None
 ]
 
 
@@ -73,13 +88,17 @@ class AwaitPlugin(Plugin):
         self._default = DefaultPlugin(options)
         self._function_hooks = Decisions[FunctionHook](partial(self._decide_safely, False))
         self._method_hooks = Decisions[MethodHook](partial(self._decide_safely, True))
+        self._attribute_hooks = Decisions[AttributeHook](self._decide_attribute_safely)
         # The Plugin API's ``get_function_hook`` and ``get_method_hook`` are the
         # tables' own lookup. mypy asks once per call it checks (66,000 times on the
         # benchmark corpus), and a name decided before costs no Python frame.
         hooks = vars(self)
         hooks["get_function_hook"] = self._function_hooks.__getitem__
         hooks["get_method_hook"] = self._method_hooks.__getitem__
+        # Asked for every attribute of an instance mypy reads: the same lookup.
+        hooks["get_attribute_hook"] = self._attribute_hooks.__getitem__
         self._check_call: CheckCall | None = None
+        self._check_attribute: CheckAttribute | None = None
         self._sources = SourceLines(options.shadow_file)
 
     # Plugin API.
@@ -114,6 +133,7 @@ class AwaitPlugin(Plugin):
         # have changed, so hook decisions made so far are stale.
         self._function_hooks.clear()
         self._method_hooks.clear()
+        self._attribute_hooks.clear()
         self._sources.forget(file.path)
         self._evidence.forget()
         return []
@@ -210,11 +230,79 @@ class AwaitPlugin(Plugin):
         chained = spec.chained
         return chained(ctx) if chained is not None else ctx.default_return_type
 
+    # Attributes whose reading creates an awaitable (``attributes``).
+
+    def _decide_attribute_safely(self, fullname: str) -> tuple[AttributeHook | None, bool]:
+        """The hook for reading the attribute ``fullname`` (``Class.name``), decided
+        as ``_decide_safely`` decides calls."""
+        chained = self._default.get_attribute_hook(fullname)
+        try:
+            return self._decide_attribute(fullname, chained)
+        except Exception:
+            if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
+                raise
+            return chained, True
+
+    def _decide_attribute(
+        self, fullname: str, chained: AttributeHook | None
+    ) -> tuple[AttributeHook | None, bool]:
+        owner_name, _, name = fullname.rpartition(".")
+        owner = self.lookup_fully_qualified(owner_name)
+        if owner is None or not isinstance(owner.node, TypeInfo):
+            return chained, True
+        config = self.config
+        found = find_getter(owner.node, name, config.must_await)
+        if found is None:  # a plain attribute: most names
+            return chained, True
+        if isinstance(found, str):  # NOT_INFERRED: reading it gives ``Any`` until then
+            return chained, False
+        kind, definition = found
+        modules = self._modules or NO_MODULES
+        # What the getter's body returns, where its declaration does not tell.
+        told = self._evidence.kind_of(definition)
+        if told is not None:
+            lazy: bool | None = told is Kind.LAZY
+        else:
+            lazy = callee_may_return_lazy(definition, config.must_await, modules)
+        must_await = fullname in config.must_await
+        if lazy is None and not must_await:  # the getter's type is not known yet
+            return chained, False
+        if (lazy is False and not must_await) or fullname in config.may_discard:
+            return chained, True
+        spec = AttributeSpec(fullname, name, kind, chained, must_await)
+        return partial(self._on_attribute, spec), lazy is not None or must_await
+
+    def _on_attribute(self, spec: AttributeSpec, ctx: AttributeContext) -> Type:
+        chained = spec.chained
+        attr_type = chained(ctx) if chained is not None else ctx.default_attr_type
+        if ctx.is_lvalue:
+            return attr_type
+        config = self.config
+        kind = call_result_kind(attr_type, config.must_await, listed=spec.must_await)
+        if kind is not Kind.LAZY:
+            return attr_type
+        api, expr = ctx.api, ctx.context
+        if not isinstance(api, TypeChecker) or api.errors.file in api.errors.ignored_files:
+            return attr_type
+        if not isinstance(expr, MemberExpr) or expr.name != spec.name:
+            return attr_type  # read on mypy's own behalf (an operator, ``super()``...)
+        lines = self._sources[api.path]
+        if lines is not None and is_awaited(expr, lines):
+            return attr_type
+        check_attribute = self._check_attribute
+        if check_attribute is None:
+            self._load_checks()
+            check_attribute = self._check_attribute
+            assert check_attribute is not None
+        check_attribute(ctx, api, spec, attr_type, kind, config, self._evidence)
+        return attr_type
+
     def _load_checks(self) -> CheckCall:
         """Import the checks when the first call is to be checked (see ``dispatch``)."""
-        from mypy_await_plugin.dispatch import check_call
+        from mypy_await_plugin.dispatch import check_attribute, check_call
 
         self._check_call = check_call
+        self._check_attribute = check_attribute
         return check_call
 
 
@@ -253,6 +341,18 @@ class HookSpec(NamedTuple):
     #: The kind of every call's result, where the definition decides it: none for a
     #: callee listed under ``may_discard``, lazy for an ``async def``.
     result: Kind | None = None
+
+
+class AttributeSpec(NamedTuple):
+    """What was decided about an attribute (``Class.name``) when its hook was created."""
+
+    fullname: str
+    name: str
+    #: What runs when it is read: a property's getter or a descriptor's ``__get__``.
+    getter: Getter
+    chained: AttributeHook | None
+    #: The attribute is listed under ``must_await``.
+    must_await: bool = False
 
 
 #: Special methods of async context managers and iterators: mypy checks every

@@ -1,17 +1,17 @@
 """Whether a call is awaited, read from the source text instead of the syntax tree.
 
-Most lazy awaitables a hook sees are awaited on the spot (``await client.get(url)``),
-and then nothing is to be reported. mypy gives a hook no parent of the call, so the
-general answer (``usage``) walks down from the function's body to the call; for the
-common case the line itself says it: the token before the call is ``await`` and no
-``.``, ``(`` or ``[`` follows it (``await`` binds the whole primary, so
-``await a.b().c()`` awaits ``.c()``, not ``a.b()``).
+Most lazy awaitables a hook sees are awaited on the spot (``await client.get(url)``,
+``await self.current_user``), and then nothing is to be reported. mypy gives a hook
+no parent of the call, so the general answer (``usage``) walks down from the
+function's body to the call; for the common case the line itself says it: the token
+before the call is ``await`` and no ``.``, ``(`` or ``[`` follows it (``await`` binds
+the whole primary, so ``await a.b().c()`` awaits ``.c()``, not ``a.b()``).
 
 The text is only trusted when it agrees with the tree: the lines are ASCII (mypy's
 columns count UTF-8 bytes), the callee's first name is where the call starts and a
-``)`` is where it ends. Anything else (parentheses around the call, a backslash, a
-line that is not plain) answers "not known", and the walk decides. So this module can
-only make the plugin faster, never change a finding.
+``)`` is where it ends (for an attribute read, its name). Anything else (parentheses
+around the call, a backslash, a line that is not plain) answers "not known", and the
+walk decides. So this module can only make the plugin faster, never change a finding.
 
 The text read must be the text mypy checks. An editor checks its unsaved buffer as
 ``mypy --shadow-file SOURCE BUFFER``: the module keeps SOURCE's path, and its lines
@@ -155,11 +155,11 @@ def _read_all(fd: int, changed_before: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def is_awaited(call: CallExpr, lines: list[bytes]) -> bool:
-    """Whether the text shows ``call`` as the operand of ``await`` (``False``: the text
-    says otherwise or is not plain enough to say)."""
-    line, column = call.line, call.column
-    end_line, end_column = call.end_line, call.end_column
+def is_awaited(expr: CallExpr | MemberExpr, lines: list[bytes]) -> bool:
+    """Whether the text shows ``expr`` (a call, or an attribute read) as the operand
+    of ``await`` (``False``: the text says otherwise or is not plain enough to say)."""
+    line, column = expr.line, expr.column
+    end_line, end_column = expr.end_line, expr.end_column
     if end_line is None or end_column is None or not 0 < line <= end_line <= len(lines):
         return False
     text = lines[line - 1]
@@ -168,13 +168,22 @@ def is_awaited(call: CallExpr, lines: list[bytes]) -> bool:
     before = text[:column].rstrip(_BLANK)
     if not before.endswith(b"await") or (len(before) > 5 and before[-6] in _NAME_BYTES):
         return False
-    first = _first_name(call.callee)
+    first = _first_name(expr.callee if isinstance(expr, CallExpr) else expr)
     if first is None or not text.startswith(first, column):
         return False
     end_text = text if end_line == line else lines[end_line - 1]
-    if not end_text.isascii() or end_text[end_column - 1 : end_column] != b")":
+    if not end_text.isascii() or not _ends_with(expr, end_text[:end_column]):
         return False
     return _ends_primary(lines, end_line, end_text[end_column:])
+
+
+def _ends_with(expr: CallExpr | MemberExpr, text: bytes) -> bool:
+    """Whether ``text``, up to where mypy says ``expr`` ends, ends as ``expr`` does:
+    a call with ``)``, an attribute read with the attribute's name."""
+    if isinstance(expr, CallExpr):
+        return text.endswith(b")")
+    name = expr.name.encode()
+    return text.endswith(name) and text[-len(name) - 1 : -len(name)] == b"."
 
 
 def _first_name(callee: Expression) -> bytes | None:

@@ -134,4 +134,46 @@ def test_daemon_reads_facts_from_bodies_and_follows_body_edits(tmp_path: Path) -
         )
         run = project.dmypy("run", "--", "src")
         assert ON_EVENT_DROPPED in run.findings, run
+
+
+#: A property read in another module; a test makes it ``async``.
+PROPERTIES = {
+    "mypy.ini": """
+        [mypy]
+        plugins = mypy_await_plugin
+        """,
+    "src/app/__init__.py": "",
+    "src/app/session.py": """
+        class Session:
+            @property
+            def ready(self) -> bool:
+                return True
+        """,
+    "src/app/views.py": """
+        from app.session import Session
+
+
+        async def show(s: Session) -> None:
+            if s.ready:
+                print("ready")
+        """,
+}
+READY_TESTED = "src/app/views.py:5: error: Coroutine[Any, Any, bool] returned by property"
+
+
+def test_daemon_follows_a_property_that_becomes_async(tmp_path: Path) -> None:
+    project = Project(tmp_path, PROPERTIES)
+    plain = project.mypy("src")
+    assert not plain.findings, plain
+    with project.daemon():
+        assert_same(project.dmypy("run", "--", "src"), plain)
+
+        project.edit("src/app/session.py", "    def ready", "    async def ready")
+        run = project.dmypy("run", "--", "src")
+        assert any(line.startswith(READY_TESTED) for line in run.findings), run
+        assert_same(run, project.mypy("--no-incremental", "src"))
+
+        project.edit("src/app/views.py", "if s.ready:", "if await s.ready:")
+        run = project.dmypy("run", "--", "src")
+        assert not run.findings, run
         assert_same(run, project.mypy("--no-incremental", "src"))

@@ -101,3 +101,58 @@ def test_workers_read_facts_from_bodies_like_a_serial_run(tmp_path: Path) -> Non
     serial = project.mypy("--no-incremental", "src")
     assert RECORD_DROPPED in serial.findings, serial
     assert_same(project.mypy("-n", "2", "src"), serial)
+
+
+#: A property and a descriptor defined in one module, read in another: a warm run
+#: decides them from the cached definitions.
+ATTRIBUTES = {
+    "mypy.ini": """
+        [mypy]
+        plugins = mypy_await_plugin
+        """,
+    "src/app/__init__.py": "",
+    "src/app/session.py": """
+        import functools
+
+
+        class Session:
+            @property
+            async def current_user(self) -> str:
+                return "ada"
+
+            @functools.cached_property
+            async def profile(self) -> str:
+                return "profile"
+
+            @property
+            def name(self) -> str:
+                return "session"
+        """,
+    "src/app/views.py": """
+        from app.session import Session
+
+
+        async def show(s: Session) -> str:
+            if s.current_user:
+                print(s.name)
+            user = s.profile
+            return f"{s.name}"
+        """,
+}
+USER_TESTED = "src/app/views.py:5: error: Coroutine[Any, Any, str] returned by property"
+PROFILE_BOUND = "src/app/views.py:7: error: Coroutine[Any, Any, str] returned by property"
+
+
+def test_attributes_read_from_a_cached_module(tmp_path: Path) -> None:
+    project = Project(tmp_path, ATTRIBUTES)
+    cold = project.mypy("src")
+    assert any(line.startswith(USER_TESTED) for line in cold.findings), cold
+    assert any(line.startswith(PROFILE_BOUND) for line in cold.findings), cold
+    assert_same(project.mypy("src"), cold)
+
+    # Only the reader changes: the definitions come from the cache.
+    project.edit("src/app/views.py", 'return f"{s.name}"', 'return f"{s.name}!"')
+    run = project.mypy("src")
+    assert_same(run, cold)
+    if MYPY_VERSION >= (2, 0):  # parallel checking (-n) needs mypy 2
+        assert_same(project.mypy("-n", "2", "--no-incremental", "src"), cold)

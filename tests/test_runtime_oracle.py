@@ -27,12 +27,13 @@ from mypy_project import Project
 _CREATED_AT = re.compile(
     r"RuntimeWarning: coroutine '[^']+' was never awaited\n"
     r"Coroutine created at \(most recent call last\)\n"
-    r'  File "[^"]+", line (\d+), in '
+    r"((?:  File .*\n(?:    .*\n)?)+)"
 )
+_FRAME = re.compile(r'  File "([^"]+)", line (\d+), in ')
 _FINDING = re.compile(r"^program\.py:(\d+): error: .*\[([a-z-]+)\]$")
 
 #: Prepended to every program: warnings name where each lost coroutine was created
-#: (``{depth}`` frames: the first one listed is the scenario's).
+#: (the frames that created it, as deep as ``judge`` is asked to look).
 _PRELUDE = """\
 import sys
 
@@ -58,11 +59,20 @@ class Verdict:
         )
 
 
-def judge(tmp_path: Path, program: str, codes: set[str], depth: int = 1) -> Verdict:
+def judge(
+    tmp_path: Path,
+    program: str,
+    codes: set[str],
+    *,
+    helpers: frozenset[str] = frozenset(),
+) -> Verdict:
     """Run ``program`` through mypy (findings of ``codes``) and through Python.
 
-    ``depth``: how many frames up from the coroutine's creation the scenario is (2
-    where a scenario calls a wrapper that makes the coroutine)."""
+    A lost coroutine belongs to the innermost function of the program that created
+    it, not counting ``helpers``: functions that create a coroutine on behalf of
+    their caller (a descriptor's ``__get__``, a function returning ``f()``).
+    """
+    depth = 3 if helpers else 1
     source = _PRELUDE.format(depth=depth) + textwrap.dedent(program)
     project = Project(tmp_path, {"program.py": source, "mypy.ini": _MYPY_INI})
     checked = project.mypy("--no-incremental", "program.py")
@@ -74,7 +84,7 @@ def judge(tmp_path: Path, program: str, codes: set[str], depth: int = 1) -> Verd
         if match and match.group(2) in codes:
             reported.add(_function_at(functions, int(match.group(1))))
     ran = _run_python(tmp_path / "program.py")
-    lost = {_function_at(functions, int(line)) for line in _CREATED_AT.findall(ran.stderr)}
+    lost = {_creator(functions, frames, helpers) for frames in _CREATED_AT.findall(ran.stderr)}
     assert ran.returncode == 0, ran.stderr
     return Verdict(reported, lost, checked.stdout, ran.stderr)
 
@@ -105,6 +115,17 @@ def _function_ranges(source: str) -> list[tuple[int, int, str]]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             ranges.append((node.lineno, node.end_lineno or node.lineno, node.name))
     return ranges
+
+
+def _creator(ranges: list[tuple[int, int, str]], frames: str, helpers: frozenset[str]) -> str:
+    """The innermost function of the program among the frames a warning lists
+    (outermost first), helpers passed over."""
+    names = [
+        _function_at(ranges, int(line))
+        for path, line in _FRAME.findall(frames)
+        if Path(path).name == "program.py"
+    ]
+    return next((name for name in reversed(names) if name not in helpers), "<unknown>")
 
 
 def _function_at(ranges: list[tuple[int, int, str]], line: int) -> str:
@@ -440,9 +461,232 @@ def test_async_callback_agrees_with_python(tmp_path: Path) -> None:
     assert verdict.reported == {"callback_fire", "callback_show"}, verdict.explain()
 
 
+# Optional awaitables tested, awaitables read from attributes, and bindings mypy
+# reports itself: every lost coroutine gets exactly one report, mypy's or ours.
+
+_SHAPES_CODES = _LOST_AWAITABLE_CODES | {"discarded-awaitable", "unused-coroutine", "assignment"}
+
+_SHAPES_PROGRAM = """
+import asyncio
+import functools
+from typing import Any, Callable, Coroutine, Generic, Optional, TypeVar
+
+T = TypeVar("T")
+
+
+class lazy(Generic[T]):
+    # A descriptor: reading the attribute calls the async function.
+    def __init__(self, fn: Callable[[Any], Coroutine[Any, Any, T]]) -> None:
+        self.fn = fn
+
+    def __get__(self, obj: Any, owner: Any) -> Coroutine[Any, Any, T]:
+        return self.fn(obj)
+
+
+class Service:
+    def maybe_refresh(self, due: bool) -> Optional[Coroutine[Any, Any, None]]:
+        return self.refresh() if due else None
+
+    async def refresh(self) -> None:
+        pass
+
+    async def check(self, url: str) -> bool:
+        return bool(url)
+
+    @property
+    async def current_user(self) -> str:
+        return "ada"
+
+    @functools.cached_property
+    async def profile(self) -> str:
+        return "profile"
+
+    @lazy
+    async def balance(self) -> int:
+        return 1
+
+    @property
+    def done(self) -> "asyncio.Future[None]":
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    @property
+    def name(self) -> str:
+        return "service"
+
+
+# Lost: Python must warn, one report each.
+
+
+async def optional_if(s: Service) -> None:
+    if s.maybe_refresh(True):
+        print("refreshing")
+
+
+async def optional_not(s: Service) -> None:
+    if not s.maybe_refresh(True):
+        print("nothing to do")
+
+
+def optional_bool(s: Service) -> bool:
+    return bool(s.maybe_refresh(True))
+
+
+async def optional_ternary(s: Service) -> int:
+    return 1 if s.maybe_refresh(True) else 0
+
+
+async def optional_comprehension(s: Service) -> list[int]:
+    return [k for k in (1,) if s.maybe_refresh(True)]
+
+
+async def optional_assert(s: Service) -> None:
+    assert s.maybe_refresh(True)
+
+
+async def optional_while(s: Service) -> None:
+    while s.maybe_refresh(True):
+        break
+
+
+async def property_statement(s: Service) -> None:
+    s.current_user
+
+
+async def property_tested(s: Service) -> None:
+    if s.current_user:
+        print("logged in")
+
+
+async def property_fstring(s: Service) -> str:
+    return f"user={s.current_user}"
+
+
+async def property_bound(s: Service) -> None:
+    user = s.current_user
+    print("never awaited")
+
+
+async def cached_tested(s: Service) -> None:
+    if not s.profile:
+        print("no profile")
+
+
+async def descriptor_tested(s: Service) -> None:
+    if s.balance:
+        print("has balance")
+
+
+async def descriptor_bound(s: Service) -> None:
+    total = s.balance
+
+
+async def binding_declared_bool(s: Service) -> None:
+    allow: bool = s.check("u")
+    if allow:
+        print("allowed")
+
+
+async def binding_declared_earlier(s: Service) -> None:
+    ok: bool
+    ok = s.check("u")
+    if not ok:
+        print("denied")
+
+
+# Look-alikes: every coroutine runs, nothing may be reported.
+
+
+async def ok_optional_walrus(s: Service) -> None:
+    if (c := s.maybe_refresh(True)) is not None:
+        await c
+
+
+async def ok_optional_bound(s: Service) -> None:
+    c = s.maybe_refresh(True)
+    if c:
+        await c
+
+
+async def ok_optional_or(s: Service) -> None:
+    c = s.maybe_refresh(True) or s.refresh()
+    await c
+
+
+async def ok_property_awaited(s: Service) -> None:
+    if await s.current_user:
+        print(f"user={await s.current_user}")
+    later = s.current_user
+    await later
+
+
+async def ok_cached_and_descriptor_awaited(s: Service) -> None:
+    print(await s.profile, await s.balance)
+
+
+async def ok_handle_and_sync_properties(s: Service) -> None:
+    if s.done and s.name:
+        print(s.done, f"{s.name}")
+    s.done
+
+
+async def main() -> None:
+    await optional_if(Service())
+    await optional_not(Service())
+    optional_bool(Service())
+    await optional_ternary(Service())
+    await optional_comprehension(Service())
+    try:
+        await optional_assert(Service())
+    except AssertionError:
+        pass
+    await optional_while(Service())
+    await property_statement(Service())
+    await property_tested(Service())
+    await property_fstring(Service())
+    await property_bound(Service())
+    await cached_tested(Service())
+    await descriptor_tested(Service())
+    await descriptor_bound(Service())
+    await binding_declared_bool(Service())
+    await binding_declared_earlier(Service())
+    await ok_optional_walrus(Service())
+    await ok_optional_bound(Service())
+    await ok_optional_or(Service())
+    await ok_property_awaited(Service())
+    await ok_cached_and_descriptor_awaited(Service())
+    await ok_handle_and_sync_properties(Service())
+
+
+asyncio.run(main())
+"""
+
+
+def test_optional_attribute_and_mypy_reported_shapes_agree_with_python(tmp_path: Path) -> None:
+    program = _SHAPES_PROGRAM
+    verdict = judge(tmp_path, program, _SHAPES_CODES, helpers=_SHAPE_HELPERS)
+    assert verdict.reported == verdict.lost, verdict.explain()
+    scenarios = {name for _, _, name in _function_ranges(program)}
+    expected_lost = {name for name in scenarios if name.split("_")[0] in _SHAPE_BUG_PREFIXES}
+    assert verdict.lost == expected_lost, verdict.explain()
+    # One report per lost coroutine: mypy's own, or the plugin's.
+    functions = _function_ranges(_PRELUDE.format(depth=3) + textwrap.dedent(program))
+    findings = [
+        _function_at(functions, int(match.group(1)))
+        for match in map(_FINDING.match, verdict.mypy_output.splitlines())
+        if match and match.group(2) in _SHAPES_CODES
+    ]
+    assert sorted(findings) == sorted(expected_lost), verdict.explain()
+
+
+_SHAPE_BUG_PREFIXES = {"optional", "property", "cached", "descriptor", "binding"}
+_SHAPE_HELPERS = frozenset({"__get__", "maybe_refresh"})
+
+
 # Wrappers: plain defs whose bodies make the coroutine (``evidence``). Python names
-# the wrapper as the coroutine's creator; with two frames of origin, the scenario
-# that called it comes first.
+# the wrapper as the coroutine's creator; the scenario that called it is the
+# innermost frame that is not a wrapper.
 
 _WRAPPER_PROGRAM = """
 import asyncio
@@ -536,9 +780,13 @@ asyncio.run(main())
 """
 
 
+#: The wrappers: each makes a coroutine on behalf of the scenario that called it.
+_WRAPPERS = frozenset({"record", "maybe", "through_a_local"})
+
+
 def test_wrappers_whose_bodies_make_coroutines_agree_with_python(tmp_path: Path) -> None:
     codes = {*_LOST_AWAITABLE_CODES, "discarded-awaitable"}
-    verdict = judge(tmp_path, _WRAPPER_PROGRAM, codes, depth=2)
+    verdict = judge(tmp_path, _WRAPPER_PROGRAM, codes, helpers=_WRAPPERS)
     assert verdict.reported == verdict.lost, verdict.explain()
     expected = {"dropped_record", "dropped_optional", "truthy_record", "value_record"}
     assert verdict.lost == expected | {"never_record"}, verdict.explain()

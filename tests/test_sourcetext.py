@@ -225,3 +225,64 @@ def test_a_program_given_as_text_is_not_read(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "<string>").write_bytes(b"await f()\n")
     assert _later_build()["<string>"] is None
+
+
+#: Attribute reads (a property's getter may create the awaitable): the attribute's
+#: name says what the text must answer, as the callee's name does above.
+READS = """\
+async def reads(s: S, c: bool) -> None:
+    await s.aw
+    x = await s.a.aw
+    await  s.aw
+    await s.aw  # a comment
+    print(await s.aw, not await s.aw)
+    await s.aw if c else s.nt
+    await s.nt.x
+    await s.nt()
+    await s.nt[0]
+    await (s.nt)
+    await s . nt
+    await s.nt \\
+        .x
+    y = [
+        await s.aw
+    ]
+    z = [
+        await s.nt
+        .x
+    ]
+    f"{await s.ok}"
+    s.nt
+    await_ = s.nt
+    await self.nt  # café
+"""
+
+
+def _reads(tree: MypyFile) -> list[tuple[MemberExpr, Use]]:
+    found: list[tuple[MemberExpr, Use]] = []
+    for defn in tree.defs:
+        assert isinstance(defn, FuncDef)
+        for stmt in defn.body.body:
+            for path in paths_to(stmt, (MemberExpr,)):
+                member = path[-1]
+                assert isinstance(member, MemberExpr)
+                found.append((member, classify_path(path).use))
+    return found
+
+
+@pytest.mark.parametrize("native", _parsers())
+def test_text_agrees_with_the_tree_for_attribute_reads(native: bool) -> None:
+    tree = _parse(READS, native)
+    lines = READS.encode().split(b"\n")
+    awaited_by_text = 0
+    for member, use in _reads(tree):
+        where = f"line {member.line}: {READS.splitlines()[member.line - 1].strip()}"
+        text_says = is_awaited(member, lines)
+        if text_says:
+            awaited_by_text += 1
+            assert use is Use.AWAITED, where
+        if member.name == "aw":
+            assert text_says, where
+        elif member.name == "nt":
+            assert not text_says, where
+    assert awaited_by_text >= 8

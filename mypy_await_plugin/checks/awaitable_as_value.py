@@ -44,7 +44,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_await_plugin.callsite import CallSite, display_name
+from mypy_await_plugin.callsite import Site, display_name
 from mypy_await_plugin.errorcodes import AWAITABLE_AS_VALUE
 from mypy_await_plugin.usage import Use
 
@@ -58,7 +58,7 @@ VALUE_PARAMETERS: Final[dict[str, tuple[int, str]]] = {
 }
 
 
-def check(site: CallSite) -> None:
+def check(site: Site) -> None:
     """Called when ``site.usage.use`` is ``Use.FORMATTED`` or ``Use.ARGUMENT``."""
     usage = site.usage
     if usage.use is Use.FORMATTED:
@@ -72,21 +72,21 @@ def check(site: CallSite) -> None:
             _report(site, f'is passed to "{receiver}" as a plain object')
 
 
-def _check_comparison(site: CallSite, comparison: ComparisonExpr) -> None:
+def _check_comparison(site: Site, comparison: ComparisonExpr) -> None:
     if _is_container_operand(site, comparison) or _mypy_reports_comparison(site, comparison):
         return
     _report(site, "is compared as a plain value")
 
 
-def _report(site: CallSite, what: str) -> None:
+def _report(site: Site, what: str) -> None:
     message = f"{site.returned} {what}; it never runs"
-    site.report(AWAITABLE_AS_VALUE, message, site.call, NOTE)
+    site.report(AWAITABLE_AS_VALUE, message, site.expr, NOTE)
 
 
 # Comparisons.
 
 
-def _is_container_operand(site: CallSite, comparison: ComparisonExpr) -> bool:
+def _is_container_operand(site: Site, comparison: ComparisonExpr) -> bool:
     """``x in coro()``: mypy reports that an awaitable is no container."""
     carrier = site.usage.carrier
     for index, operand in enumerate(comparison.operands):
@@ -95,7 +95,7 @@ def _is_container_operand(site: CallSite, comparison: ComparisonExpr) -> bool:
     return False
 
 
-def _mypy_reports_comparison(site: CallSite, comparison: ComparisonExpr) -> bool:
+def _mypy_reports_comparison(site: Site, comparison: ComparisonExpr) -> bool:
     """Whether mypy's ``--strict-equality`` may report this comparison already.
 
     mypy reports comparisons of non-overlapping types; an awaitable overlaps only

@@ -15,7 +15,7 @@ from mypy.subtypes import is_proper_subtype
 from mypy.types import Instance, get_proper_type
 
 from mypy_await_plugin.awaitables import is_coroutine
-from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.callsite import Site
 from mypy_await_plugin.errorcodes import DISCARDED_AWAITABLE
 from mypy_await_plugin.usage import Use
 
@@ -23,7 +23,7 @@ NOTE = 'Add "await", or keep a reference and await it later'
 UNDERSCORE_NOTE = 'Assigning to "_" does not run it: add "await", or drop the call'
 
 
-def check(site: CallSite) -> None:
+def check(site: Site) -> None:
     usage = site.usage
     if usage.use is Use.DROPPED:
         if usage.is_bare_statement and mypy_reports_statement(site):
@@ -31,13 +31,13 @@ def check(site: CallSite) -> None:
         if is_coroutine(site.return_type) and _mypy_reports_conditional(site):
             return
         message = f"{site.returned} is never awaited"
-        site.report(DISCARDED_AWAITABLE, message, site.call, NOTE)
+        site.report(DISCARDED_AWAITABLE, message, site.expr, NOTE)
     elif usage.use is Use.DROPPED_TO_UNDERSCORE:
         message = f'{site.returned} is assigned to "_" and never awaited'
-        site.report(DISCARDED_AWAITABLE, message, site.call, UNDERSCORE_NOTE)
+        site.report(DISCARDED_AWAITABLE, message, site.expr, UNDERSCORE_NOTE)
 
 
-def _mypy_reports_conditional(site: CallSite) -> bool:
+def _mypy_reports_conditional(site: Site) -> bool:
     """``a() if c else b()`` as a statement: mypy reports it as a whole when the two
     branches make one coroutine type. A branch not inferred yet counts as one when it
     is a call: mypy checks the first branch again once the second has a type."""
@@ -50,9 +50,9 @@ def _mypy_reports_conditional(site: CallSite) -> bool:
         and statement.expr is conditional
     ):
         return False
-    if conditional.if_expr is site.call:
+    if conditional.if_expr is site.expr:
         other = conditional.else_expr
-    elif conditional.else_expr is site.call:
+    elif conditional.else_expr is site.expr:
         other = conditional.if_expr
     else:
         return False  # nested deeper: mypy sees a union or join
@@ -66,7 +66,7 @@ def _mypy_reports_conditional(site: CallSite) -> bool:
     )
 
 
-def mypy_reports_statement(site: CallSite) -> bool:
+def mypy_reports_statement(site: Site) -> bool:
     """Whether mypy itself reports the bare statement ``site`` (no second report)."""
     proper = get_proper_type(site.return_type)
     if not isinstance(proper, Instance):

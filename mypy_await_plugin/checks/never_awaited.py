@@ -8,23 +8,27 @@ before the name is assigned again, including ``x = f(); x = f(); await x`` (the
 first) and tuple unpacking (``a, b = f(), g()``). A name that is only tested
 (``if ready:``) gets one ``truthy-coroutine`` report at each test instead.
 
+A binding mypy reports itself (``allow: bool = self.check(url)``, see
+``mypy_errors``) gets no report here, nor at the tests of the name.
+
 Only function locals: module globals, ``global``/``nonlocal`` names and ``_`` (the
 core check's) are left alone.
 """
 
 from __future__ import annotations
 
-from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.callsite import Site
 from mypy_await_plugin.checks import truthy_coroutine
+from mypy_await_plugin.checks.mypy_errors import mypy_rejects_binding
 from mypy_await_plugin.dataflow import follow_binding, local_function
 from mypy_await_plugin.errorcodes import NEVER_AWAITED
 
 
-def check(site: CallSite) -> None:
+def check(site: Site) -> None:
     """Called when ``site.usage.use`` is ``Use.BOUND``."""
     name = site.usage.name
     function = local_function(site.api.scope.stack)
-    if name is None or function is None:
+    if name is None or function is None or mypy_rejects_binding(site, name):
         return
     flow = follow_binding(function, site.usage.path, name)
     if flow is None or flow.consumed:

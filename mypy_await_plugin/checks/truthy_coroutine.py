@@ -7,8 +7,14 @@ expressions, comprehension conditions, ``bool(...)``, match guards, through ``:=
 and, via ``never-awaited``'s data flow, for a local name holding one
 (``ready = c.is_ready()`` then ``if ready:``).
 
-Not reported: ``Coroutine | None`` (a test for ``None``), handles such as ``Task``,
-a tested ``:=`` name that is awaited later, and what mypy's own ``truthy-bool``
+An optional awaitable (``Coroutine[...] | None``) tested and dropped is reported
+too: whenever it is not ``None`` the test is true and the coroutine never runs. Kept
+and awaited later it is fine (``if (c := maybe()) is not None: await c``, or bound
+to a name that is awaited), as is the left operand of an ``or`` whose value is kept
+(``pending = maybe() or fallback()``).
+
+Not reported: handles such as ``Task``, a tested ``:=`` name that is awaited later,
+a binding mypy itself reports (``mypy_errors``), and what mypy's own ``truthy-bool``
 already reports where the user enabled it (one report per bug).
 """
 
@@ -22,31 +28,59 @@ from mypy.nodes import AssignmentExpr, NameExpr, Node, Var
 from mypy.types import FunctionLike, Instance, Type, UnionType, get_proper_type
 
 from mypy_await_plugin.awaitables import is_optional
-from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.callsite import Site
+from mypy_await_plugin.checks.mypy_errors import mypy_rejects_binding
 from mypy_await_plugin.dataflow import Reference, follow_binding, local_function
 from mypy_await_plugin.errorcodes import TRUTHY_COROUTINE
+from mypy_await_plugin.usage import Usage, Use, classify_path
 
 NOTE = 'Add "await" to test its result'
+OPTIONAL_NOTE = (
+    'Keep it and await it when it is not None (e.g. "if (c := ...) is not None: await c")'
+)
+#: Uses of an ``or`` that lose its left operand all the same.
+_LOSING = frozenset({Use.TESTED, Use.DROPPED, Use.DROPPED_TO_UNDERSCORE, Use.FORMATTED})
 
 
-def check(site: CallSite) -> None:
+def check(site: Site) -> None:
     """Called when ``site.usage.use`` is ``Use.TESTED``."""
-    if is_optional(site.return_type):
-        return  # ``if maybe_send():`` tells ``None`` apart
+    optional = is_optional(site.return_type)
+    if optional and _kept_by_or(site.usage):
+        return
     path = site.usage.path
     walrus = _walrus_target(path, site.usage.decider)
-    if walrus is not None and not _lost_after_walrus(site, path, walrus):
+    if walrus is not None and (
+        mypy_rejects_binding(site, walrus) or not _lost_after_walrus(site, path, walrus)
+    ):
         return
     checked = site.return_type
     if walrus is not None and isinstance(walrus.node, Var) and not walrus.node.is_inferred:
         checked = walrus.node.type or checked
     if mypy_reports(site, path, len(path) - 1, checked):
         return
+    if optional:
+        message = f"{site.returned} is tested and dropped; when it is not None it never runs"
+        site.report(TRUTHY_COROUTINE, message, site.expr, OPTIONAL_NOTE)
+        return
     message = f"{site.returned} is always true in a condition; it never runs"
-    site.report(TRUTHY_COROUTINE, message, site.call, NOTE)
+    site.report(TRUTHY_COROUTINE, message, site.expr, NOTE)
 
 
-def report_tested_name(site: CallSite, name: NameExpr, test: Reference) -> None:
+def _kept_by_or(usage: Usage) -> bool:
+    """``pending = maybe_send() or fallback()``: an optional awaitable tested as the
+    left operand of ``or`` is the value of the ``or`` whenever it is not ``None``, so
+    it is lost only where the ``or`` itself is tested or dropped."""
+    decider = usage.decider
+    if not isinstance(decider, nodes.OpExpr) or decider.op != "or":
+        return False
+    path = usage.path
+    depth = next((i for i, node in enumerate(path) if node is decider), None)
+    if depth is None:
+        return False
+    return classify_path(path[: depth + 1]).use not in _LOSING
+
+
+def report_tested_name(site: Site, name: NameExpr, test: Reference) -> None:
     """Report ``test``, a truth test of the local ``name`` holding what ``site``
     returned, unless mypy's ``truthy-bool`` reports it."""
     if mypy_reports(site, test.path, len(test.path) - 1, _declared_type(name, site)):
@@ -59,7 +93,7 @@ def report_tested_name(site: CallSite, name: NameExpr, test: Reference) -> None:
     site.report(TRUTHY_COROUTINE, message, test.node, note)
 
 
-def tests_can_be_false(site: CallSite, name: NameExpr) -> bool:
+def tests_can_be_false(site: Site, name: NameExpr) -> bool:
     """Whether a truth test of the local ``name`` holding what ``site`` returned can
     be false: an optional awaitable (a test for ``None``), or a binding that only
     sometimes is the awaitable (``x = f() if c else None``, ``x = c and f()``)."""
@@ -69,7 +103,7 @@ def tests_can_be_false(site: CallSite, name: NameExpr) -> bool:
     return is_optional(site.return_type) or is_optional(_declared_type(name, site))
 
 
-def _declared_type(name: NameExpr, site: CallSite) -> Type:
+def _declared_type(name: NameExpr, site: Site) -> Type:
     var = name.node
     if isinstance(var, Var) and not var.is_inferred and var.type is not None:
         return var.type
@@ -91,7 +125,7 @@ def _walrus_target(path: Sequence[Node], decider: Node | None) -> NameExpr | Non
     return None
 
 
-def _lost_after_walrus(site: CallSite, path: Sequence[Node], target: NameExpr) -> bool:
+def _lost_after_walrus(site: Site, path: Sequence[Node], target: NameExpr) -> bool:
     """Whether nothing consumes the awaitable ``:=`` bound to ``target``."""
     function = local_function(site.api.scope.stack)
     if function is None:
@@ -108,7 +142,7 @@ def _lost_after_walrus(site: CallSite, path: Sequence[Node], target: NameExpr) -
 # mypy's ``truthy-bool``.
 
 
-def mypy_reports(site: CallSite, path: Sequence[Node], index: int, checked: Type) -> bool:
+def mypy_reports(site: Site, path: Sequence[Node], index: int, checked: Type) -> bool:
     """Whether mypy's ``truthy-bool`` reports the tested ``path[index]`` itself.
 
     Mirrors where mypy checks truthiness: conditions of ``if``/``while``/``assert``,
