@@ -4,7 +4,7 @@
 inside mypy's hooks with mypyc, as mypy and black compile themselves; a build without
 it, and every editable install, is plain Python. Both behave the same, and the
 compiled build spends about a quarter less time in the plugin's code (see
-``benchmarks/results-notes.md``).
+``benchmarks/RESULTS.md``).
 
 Left as Python: ``__init__`` (mypy calls its function ``plugin``, a name that compiled
 code would bind to the submodule of that name), ``loading`` (it must run on any mypy,
