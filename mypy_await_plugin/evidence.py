@@ -239,6 +239,8 @@ class Evidence:
             return  # it carries its facts already, or has none
         facts: dict[str, Fact] = {}
         for func in _functions_of(module):
+            if not func.body.body:
+                return  # bodies stripped (an installed package's): no facts to carry
             if self._may_have_facts(func):
                 fact = self.fact(func)
                 if fact is not None:
