@@ -177,9 +177,9 @@ MAKE_ENRICHMENT_ASYNC = ("    def record_enrichment", "    async def record_enri
 
 
 #: Sync wrappers whose bodies tell what their declarations do not (``evidence``):
-#: ``Metrics.record`` hands back a coroutine, ``spawn`` a task it keeps nowhere,
-#: ``on_event`` only ever returns None, and ``flush`` returns a future (a handle)
-#: until a test makes it return a coroutine. The callers are in another module, so
+#: ``Metrics.record`` and the property ``Metrics.pending`` hand back a coroutine,
+#: ``spawn`` a task it keeps nowhere, ``on_event`` only ever returns None, and
+#: ``flush`` returns a future (a handle) until a test makes it return a coroutine. The callers are in another module, so
 #: a warm run reads the facts from the cache.
 WRAPPERS = {
     "mypy.ini": """
@@ -209,6 +209,10 @@ WRAPPERS = {
             def on_event(self) -> Optional[Coroutine[Any, Any, None]]:
                 return None
 
+            @property
+            def pending(self) -> Awaitable[None]:
+                return self._backend.record("pending")
+
 
         def spawn(coro: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
             task = asyncio.create_task(coro)
@@ -229,8 +233,16 @@ WRAPPERS = {
 
         def close(m: Metrics) -> None:
             m.flush()
+
+
+        async def peek(m: Metrics) -> None:
+            m.pending
         """,
 }
+PENDING_READ = (
+    'src/app/main.py:17: error: Awaitable[None] returned by property "Metrics.pending" is'
+    " never awaited  [discarded-awaitable]"
+)
 RECORD_DROPPED = (
     'src/app/main.py:7: error: Awaitable[None] returned by "Metrics.record" is never awaited'
     "  [discarded-awaitable]"
