@@ -179,8 +179,8 @@ MAKE_ENRICHMENT_ASYNC = ("    def record_enrichment", "    async def record_enri
 #: Sync wrappers whose bodies tell what their declarations do not (``evidence``):
 #: ``Metrics.record`` and the property ``Metrics.pending`` hand back a coroutine,
 #: ``spawn`` a task it keeps nowhere, ``on_event`` only ever returns None, and
-#: ``flush`` returns a future (a handle) until a test makes it return a coroutine. The callers are in another module, so
-#: a warm run reads the facts from the cache.
+#: ``flush`` returns a future (a handle) until a test makes it return a coroutine.
+#: The callers are in another module, so a warm run reads the facts from the cache.
 WRAPPERS = {
     "mypy.ini": """
         [mypy]
