@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.nodes import (
     GDEF,
@@ -47,6 +47,7 @@ from mypy.nodes import (
     AssignmentStmt,
     Block,
     CallExpr,
+    ClassDef,
     ConditionalExpr,
     Decorator,
     Expression,
@@ -76,7 +77,15 @@ from mypy.nodes import (
     WithStmt,
 )
 from mypy.semanal import is_trivial_body
-from mypy.types import CallableType, Instance, Overloaded, Type, UnionType, get_proper_type
+from mypy.types import (
+    CallableType,
+    Instance,
+    Overloaded,
+    Type,
+    UnboundType,
+    UnionType,
+    get_proper_type,
+)
 
 from mypy_await_plugin.awaitables import (
     LAZY_TYPE_NAMES,
@@ -136,6 +145,10 @@ class Evidence:
         self._cycle_from = _NO_CYCLE
         #: Whether a class has ``__await__``, by full name.
         self._awaitable_classes: dict[str, bool] = {}
+        #: The bodies of the functions that may have facts, as parsed, by module:
+        #: mypy empties a module's blocks once it is checked, before or after
+        #: writing its cache depending on the version and options (``remember``).
+        self._bodies: dict[str, dict[tuple[str, int], _Body]] = {}
 
     def set_modules(self, modules: Mapping[str, MypyFile]) -> None:
         self._modules = modules
@@ -144,6 +157,23 @@ class Evidence:
         self._read.clear()
         self._carried.clear()
         self._awaitable_classes.clear()
+
+    def remember(self, file: MypyFile) -> None:
+        """Keep the statement lists of ``file``'s functions that may have facts, just
+        parsed: whenever a fact is read (a caller checked before or after the callee,
+        the cache written before or after mypy empties the bodies), it is read from
+        the same text. Chosen by the return annotation's names, before it is analysed
+        (``_MAY_AWAIT_NAMES``)."""
+        bodies: dict[tuple[str, int], _Body] = {}
+        if not file.is_stub:
+            for func in _parsed_functions(file.defs):
+                signature = func.unanalyzed_type
+                if isinstance(signature, CallableType) and _may_await_by_name(signature.ret_type):
+                    bodies[func.name, func.line] = _Body(func, _blocks_of(func.body))
+        if bodies:
+            self._bodies[file.fullname] = bodies
+        else:
+            self._bodies.pop(file.fullname, None)
 
     def _may_have_facts(self, func: FuncDef) -> bool:
         """A plain ``def``, declared to return what may be an awaitable: the only
@@ -238,13 +268,10 @@ class Evidence:
         if module.is_cache_skeleton or module.is_stub:
             return  # it carries its facts already, or has none
         facts: dict[str, Fact] = {}
-        for func in _functions_of(module):
-            if not func.body.body:
-                return  # bodies stripped (an installed package's): no facts to carry
-            if self._may_have_facts(func):
-                fact = self.fact(func)
-                if fact is not None:
-                    facts[func.fullname] = fact
+        for body in self._bodies.get(module.fullname, {}).values():
+            fact = self.fact(body.func)
+            if fact is not None:
+                facts[body.func.fullname] = fact
         names = module.names
         if not facts:
             names.pop(CARRIER, None)
@@ -258,6 +285,13 @@ class Evidence:
     # Reading a body.
 
     def _read_body(self, func: FuncDef) -> Fact | None:
+        # By name and line: the daemon merges a module parsed again into the old
+        # definitions (``mypy.server.astmerge``), which then hold the new bodies.
+        remembered = self._bodies.get(module_of(func), {}).get((func.name, func.line))
+        if remembered is None:
+            return None  # not parsed in this run, or not declared to return an awaitable
+        if remembered.func is func:
+            remembered.restore()
         body = func.body.body
         if not body:
             return None  # stripped (an installed package's) or made up by a plugin
@@ -497,6 +531,66 @@ def _returns_lazy(signature: Type, config: AwaitConfig) -> bool:
     return False
 
 
+class _Body(NamedTuple):
+    """A function as parsed, with the statements of each of its blocks."""
+
+    func: FuncDef
+    blocks: list[tuple[Block, list[Statement]]]
+
+    def restore(self) -> None:
+        """Put back the statements mypy removed from the blocks once it was done."""
+        for block, statements in self.blocks:
+            if not block.body and statements:
+                block.body.extend(statements)
+
+
+#: The names of the types a return annotation may name for the function to have
+#: facts (``Evidence.remember``), in any part of it (``Optional[Awaitable[T]]``).
+_MAY_AWAIT_NAMES: Final = frozenset(
+    {"Awaitable", "Coroutine", "CoroutineType", "Future", "Task", "AwaitableGenerator"}
+)
+
+
+def _may_await_by_name(typ: Type | None) -> bool:
+    """Whether an annotation, not analysed yet, names an awaitable type."""
+    if isinstance(typ, UnboundType):
+        if typ.name.rpartition(".")[2] in _MAY_AWAIT_NAMES:
+            return True
+        return any(map(_may_await_by_name, typ.args))
+    if isinstance(typ, UnionType):
+        return any(map(_may_await_by_name, typ.items))
+    return False
+
+
+def _parsed_functions(statements: list[Statement]) -> Iterator[FuncDef]:
+    """The functions a module just parsed defines at its top level and in its classes
+    (also under ``if`` and ``try``, and decorated), not nested in functions."""
+    stack = list(reversed(statements))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, FuncDef):
+            yield stmt
+        elif isinstance(stmt, Decorator):
+            yield stmt.func
+        elif isinstance(stmt, OverloadedFuncDef):
+            stack.extend(reversed(stmt.items))
+        elif isinstance(stmt, ClassDef):
+            stack.extend(reversed(stmt.defs.body))
+        else:
+            stack.extend(reversed(_inner_statements(stmt)))
+
+
+def _blocks_of(body: Block) -> list[tuple[Block, list[Statement]]]:
+    """Every block of a function body, nested functions' included, with a copy of
+    its statements."""
+    found: list[tuple[Block, list[Statement]]] = []
+    for path in paths_to(body, (Block,)):
+        block = path[-1]
+        assert isinstance(block, Block)
+        found.append((block, list(block.body)))
+    return found
+
+
 def _function_of(node: SymbolNode | None) -> FuncDef | None:
     if isinstance(node, Decorator) and all(
         isinstance(decorator, RefExpr) and decorator.fullname in _TRANSPARENT
@@ -564,62 +658,6 @@ def _is_receiver(path: list[Node]) -> bool:
 def _nested(path: list[Node]) -> bool:
     """Whether the use sits in a nested function or lambda (it may run any time)."""
     return any(isinstance(node, FuncItem) for node in path[1:])
-
-
-def _property_getter(node: SymbolNode | None) -> FuncDef | None:
-    """The getter of a property (also one with a setter) or ``cached_property``:
-    reading the attribute runs it (``attributes``), so its facts travel too."""
-    if isinstance(node, OverloadedFuncDef) and node.is_property and node.items:
-        node = node.items[0]
-    if isinstance(node, Decorator) and (node.var.is_property or _is_cached_property(node)):
-        return node.func
-    return None
-
-
-def _is_cached_property(node: Decorator) -> bool:
-    return any(
-        isinstance(decorator, RefExpr) and decorator.fullname == "functools.cached_property"
-        for decorator in node.decorators
-    )
-
-
-def _functions_of(module: MypyFile) -> Iterator[FuncDef]:
-    """The functions and methods ``module`` defines, by its symbol tables, and the
-    getters of its properties."""
-    prefix = module.fullname
-    classes: list[TypeInfo] = []
-    for name, symbol in module.names.items():
-        node = symbol.node
-        kind = node.__class__
-        if kind is FuncDef:
-            assert isinstance(node, FuncDef)
-            if node.fullname == f"{prefix}.{name}":
-                yield node
-        elif kind is TypeInfo:
-            assert isinstance(node, TypeInfo)
-            if node.fullname == f"{prefix}.{name}":
-                classes.append(node)
-        elif kind is Decorator:
-            func = _function_of(node)
-            if func is not None and func.fullname == f"{prefix}.{name}":
-                yield func
-    seen: set[str] = set()
-    while classes:
-        info = classes.pop()
-        if info.fullname in seen:
-            continue
-        seen.add(info.fullname)
-        for name, symbol in info.names.items():
-            node = symbol.node
-            kind = node.__class__
-            if kind is FuncDef or kind is Decorator or kind is OverloadedFuncDef:
-                func = _function_of(node) or _property_getter(node)
-                if func is not None and func.info is info:
-                    yield func
-            elif kind is TypeInfo:
-                assert isinstance(node, TypeInfo)
-                if node.fullname == f"{info.fullname}.{name}":
-                    classes.append(node)
 
 
 # The carrier's text.

@@ -136,6 +136,7 @@ class AwaitPlugin(Plugin):
         self._attribute_hooks.clear()
         self._sources.forget(file.path)
         self._evidence.forget()
+        self._evidence.remember(file)
         return []
 
     # Deciding, once per full name.
