@@ -168,7 +168,10 @@ class Evidence:
         if not file.is_stub:
             for func in _parsed_functions(file.defs):
                 signature = func.unanalyzed_type
-                if isinstance(signature, CallableType) and _may_await_by_name(signature.ret_type):
+                if func.name == "__init__" or (
+                    isinstance(signature, CallableType) and _may_await_by_name(signature.ret_type)
+                ):
+                    # ``__init__``: it declares the attributes the other bodies use.
                     bodies[func.name, func.line] = _Body(func, _blocks_of(func.body))
         if bodies:
             self._bodies[file.fullname] = bodies
@@ -284,14 +287,20 @@ class Evidence:
 
     # Reading a body.
 
-    def _read_body(self, func: FuncDef) -> Fact | None:
+    def _restore(self, func: FuncDef) -> bool:
+        """Give ``func`` back the body it was parsed with; ``False`` if not kept."""
         # By name and line: the daemon merges a module parsed again into the old
         # definitions (``mypy.server.astmerge``), which then hold the new bodies.
         remembered = self._bodies.get(module_of(func), {}).get((func.name, func.line))
         if remembered is None:
-            return None  # not parsed in this run, or not declared to return an awaitable
+            return False
         if remembered.func is func:
             remembered.restore()
+        return True
+
+    def _read_body(self, func: FuncDef) -> Fact | None:
+        if not self._restore(func):
+            return None  # not parsed in this run, or not declared to return an awaitable
         body = func.body.body
         if not body:
             return None  # stripped (an installed package's) or made up by a plugin
@@ -425,6 +434,9 @@ class Evidence:
             attribute = symbol.node
             if attribute.type is not None and not attribute.is_inferred:
                 return attribute.type
+            symbol = func.info.get("__init__")
+            if symbol is not None and isinstance(symbol.node, FuncDef):
+                self._restore(symbol.node)
             return _set_in_init(func.info, expr.name)
         return None
 
