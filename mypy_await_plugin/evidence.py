@@ -166,13 +166,22 @@ class Evidence:
         (``_MAY_AWAIT_NAMES``)."""
         bodies: dict[tuple[str, int], _Body] = {}
         if not file.is_stub:
-            for func in _parsed_functions(file.defs):
+            inits: dict[int, FuncDef] = {}
+            candidates: list[tuple[FuncDef, int]] = []
+            for func, owner in _parsed_functions(file.defs):
                 signature = func.unanalyzed_type
-                if func.name == "__init__" or (
-                    isinstance(signature, CallableType) and _may_await_by_name(signature.ret_type)
+                if func.name == "__init__" and owner:
+                    inits[owner] = func
+                elif isinstance(signature, CallableType) and _may_await_by_name(
+                    signature.ret_type
                 ):
-                    # ``__init__``: it declares the attributes the other bodies use.
-                    bodies[func.name, func.line] = _Body(func, _blocks_of(func.body))
+                    candidates.append((func, owner))
+            # And the ``__init__`` of their classes: it declares the attributes
+            # their bodies use (``self._backend.record(x)``).
+            chosen = [func for func, _ in candidates]
+            chosen += {inits[owner] for _, owner in candidates if owner in inits}
+            for func in chosen:
+                bodies[func.name, func.line] = _Body(func, _blocks_of(func.body))
         if bodies:
             self._bodies[file.fullname] = bodies
         else:
@@ -434,20 +443,21 @@ class Evidence:
             attribute = symbol.node
             if attribute.type is not None and not attribute.is_inferred:
                 return attribute.type
+            # Only an ``__init__`` kept as parsed (``remember``): a body mypy has
+            # emptied, or may empty before the next question, says nothing.
             symbol = func.info.get("__init__")
-            if symbol is not None and isinstance(symbol.node, FuncDef):
-                self._restore(symbol.node)
-            return _set_in_init(func.info, expr.name)
+            init = symbol.node if symbol is not None else None
+            if not isinstance(init, FuncDef) or not self._restore(init):
+                return None
+            return _set_in_init(init, expr.name)
         return None
 
 
-def _set_in_init(info: TypeInfo, attribute: str) -> Type | None:
+def _set_in_init(init: FuncDef, attribute: str) -> Type | None:
     """The type ``__init__`` declares for ``self.attribute``: its annotation there
     (``self.loop: AbstractEventLoop = loop``), or the declared type of what it assigns,
     a parameter or a call (``self.loop = asyncio.get_running_loop()``)."""
-    symbol = info.get("__init__")
-    init = symbol.node if symbol is not None else None
-    if not isinstance(init, FuncDef) or not isinstance(init.type, CallableType):
+    if not isinstance(init.type, CallableType):
         return None
     for stmt in init.body.body:
         if not (isinstance(stmt, AssignmentStmt) and len(stmt.lvalues) == 1):
@@ -574,33 +584,58 @@ def _may_await_by_name(typ: Type | None) -> bool:
     return False
 
 
-def _parsed_functions(statements: list[Statement]) -> Iterator[FuncDef]:
+def _parsed_functions(statements: list[Statement]) -> Iterator[tuple[FuncDef, int]]:
     """The functions a module just parsed defines at its top level and in its classes
-    (also under ``if`` and ``try``, and decorated), not nested in functions."""
-    stack = list(reversed(statements))
+    (also under ``if`` and ``try``, and decorated), not nested in functions, each
+    with the identity of its class statement (0 outside a class)."""
+    stack: list[tuple[Statement, int]] = [(stmt, 0) for stmt in reversed(statements)]
     while stack:
-        stmt = stack.pop()
+        stmt, owner = stack.pop()
         if isinstance(stmt, FuncDef):
-            yield stmt
+            yield stmt, owner
         elif isinstance(stmt, Decorator):
-            yield stmt.func
+            yield stmt.func, owner
         elif isinstance(stmt, OverloadedFuncDef):
-            stack.extend(reversed(stmt.items))
+            stack.extend((item, owner) for item in reversed(stmt.items))
         elif isinstance(stmt, ClassDef):
-            stack.extend(reversed(stmt.defs.body))
+            stack.extend((inner, id(stmt)) for inner in reversed(stmt.defs.body))
         else:
-            stack.extend(reversed(_inner_statements(stmt)))
+            stack.extend((inner, owner) for inner in reversed(_inner_statements(stmt)))
 
 
 def _blocks_of(body: Block) -> list[tuple[Block, list[Statement]]]:
-    """Every block of a function body, nested functions' included, with a copy of
-    its statements."""
+    """Every block of a function body, with a copy of its statements: those of its
+    compound statements and of the functions and classes defined in it (not of
+    lambdas: statements are walked, not expressions)."""
     found: list[tuple[Block, list[Statement]]] = []
-    for path in paths_to(body, (Block,)):
-        block = path[-1]
-        assert isinstance(block, Block)
+    blocks = [body]
+    while blocks:
+        block = blocks.pop()
         found.append((block, list(block.body)))
+        for stmt in block.body:
+            blocks.extend(_blocks_in(stmt))
     return found
+
+
+def _blocks_in(stmt: Statement) -> list[Block]:
+    if isinstance(stmt, FuncDef):
+        return [stmt.body]
+    if isinstance(stmt, Decorator):
+        return [stmt.func.body]
+    if isinstance(stmt, ClassDef):
+        return [stmt.defs]
+    if isinstance(stmt, IfStmt):
+        return [*stmt.body, *([stmt.else_body] if stmt.else_body else [])]
+    if isinstance(stmt, WhileStmt | ForStmt):
+        return [stmt.body, *([stmt.else_body] if stmt.else_body else [])]
+    if isinstance(stmt, WithStmt):
+        return [stmt.body]
+    if isinstance(stmt, TryStmt):
+        extra = [block for block in (stmt.else_body, stmt.finally_body) if block]
+        return [stmt.body, *stmt.handlers, *extra]
+    if isinstance(stmt, MatchStmt):
+        return list(stmt.bodies)
+    return []
 
 
 def _function_of(node: SymbolNode | None) -> FuncDef | None:

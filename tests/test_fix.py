@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from mypy_project import MYPY_VERSION
 
 from mypy_await_plugin.scan.autofix import _original_offset, _rejected, fix
 from mypy_await_plugin.scan.findings import Finding
@@ -102,6 +103,8 @@ JOBS_DIFF = """\
      show = lambda: print(save("g"))
      asyncio.create_task(save("h"))
 """
+#: mypy 2 places a call inside an f-string at the call; mypy 1.20 at the f-string.
+FSTRING_CALL_COLUMN = 16 if MYPY_VERSION >= (2, 0) else 13
 JOBS_FIXED_LINES = [
     'jobs.py:20:5: fixed: await save("a")  [unused-coroutine]',
     "jobs.py:21:5: fixed: await sink.flush()  [discarded-awaitable]",
@@ -111,7 +114,7 @@ JOBS_FIXED_LINES = [
     'jobs.py:27:12: fixed: await exists("c")  [truthy-coroutine]',
     "jobs.py:28:37: fixed: await exists(key)  [truthy-coroutine]",
     'jobs.py:29:20: fixed: await save("d")  [awaitable-as-value]',
-    "jobs.py:30:16: fixed: await save('e')  [awaitable-as-value]",
+    f"jobs.py:30:{FSTRING_CALL_COLUMN}: fixed: await save('e')  [awaitable-as-value]",
     'jobs.py:31:5: fixed: await save("f")  [never-awaited]',
 ]
 JOBS_FIXED_SUMMARY = (
