@@ -85,7 +85,7 @@ def check(site: CallSite, sinks: tuple[Sink, ...]) -> None:
     ctx = site.ctx
     for index, name in enumerate(ctx.callee_arg_names):
         sink = find_sink(sinks, index, name)
-        if sink is None or (sink.generic and _keeps_result(sink, site)):
+        if sink is None:
             continue
         for arg, typ, kind in zip(
             ctx.args[index], ctx.arg_types[index], ctx.arg_kinds[index], strict=True
@@ -93,7 +93,8 @@ def check(site: CallSite, sinks: tuple[Sink, ...]) -> None:
             if kind.is_star():
                 continue  # ``*callbacks``: the type is the container's
             passed = describe(arg, typ, site)
-            if passed is not None:
+            # Most callbacks are sync: the callee's body is read only for an async one.
+            if passed is not None and not (sink.generic and _keeps_result(sink, site)):
                 _report(site, sink, index, name, arg, passed)
 
 
