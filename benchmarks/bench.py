@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also count instructions and estimate cycles under valgrind (slow)",
     )
+    parser.add_argument(
+        "--counted",
+        default="cold,warm,daemon",
+        help="with --instructions, the scenarios counted (cold,warm,daemon; cold alone: 20 min)",
+    )
     parser.add_argument("--output", type=Path, help="the markdown file to write")
     parser.add_argument(
         "--baseline",
@@ -84,16 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenarios.append(run_scenario())
     instructions = None
     if args.instructions:
-        print(
-            f"instructions: a cold run of each per setup ({len(COUNTED_SETUPS)})"
-            " under cachegrind ...",
-            flush=True,
-        )
-        cold = count_instructions(bench)
-        print(f"instructions: {COUNTED_RUNS} warm runs of each under cachegrind ...")
-        warm = count_warm_instructions(bench)
-        print(f"instructions: {COUNTED_RUNS} daemon rechecks of each under callgrind ...")
-        instructions = Instructions(cold, warm, count_recheck_instructions(bench))
+        instructions = count_scenarios(bench, {name.strip() for name in args.counted.split(",")})
     profile = profile_plugin(corpus, quick=args.quick) if args.profile else None
     notes_file: Path | None = args.notes
     if notes_file is not None:
@@ -112,6 +108,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown)
     print(f"written: {output}")
     return 0
+
+
+def count_scenarios(bench: Bench, counted: set[str]) -> Instructions:
+    """Instruction counts for the ``counted`` scenarios (the others left empty)."""
+    cold = warm = rechecks = {}
+    if "cold" in counted:
+        print(
+            f"instructions: a cold run of each per setup ({len(COUNTED_SETUPS)})"
+            " under cachegrind ...",
+            flush=True,
+        )
+        cold = count_instructions(bench)
+    if "warm" in counted:
+        print(f"instructions: {COUNTED_RUNS} warm runs of each under cachegrind ...")
+        warm = count_warm_instructions(bench)
+    if "daemon" in counted:
+        print(f"instructions: {COUNTED_RUNS} daemon rechecks of each under callgrind ...")
+        rechecks = count_recheck_instructions(bench)
+    return Instructions(cold, warm, rechecks)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ def to_markdown(
             f" --{option}"
             for option, used in (
                 ("instructions", instructions is not None),
+                (f"counted {_counted(instructions)}", _counted(instructions) != _ALL_COUNTED),
                 ("baseline", BASELINE in bench.variants),
                 ("profile", profile is not None),
                 ("clock", clocks is not None),
@@ -180,13 +181,37 @@ def to_markdown(
     return "\n".join(out) + "\n"
 
 
+_ALL_COUNTED = "cold,warm,daemon"
+
+
+def _counted(instructions: Instructions | None) -> str:
+    """The scenarios counted, as ``--counted`` names them (all when none were)."""
+    if instructions is None:
+        return _ALL_COUNTED
+    parts = (instructions.cold, instructions.warm, instructions.rechecks)
+    return ",".join(
+        name for name, part in zip(_ALL_COUNTED.split(","), parts, strict=True) if part
+    )
+
+
 def _instruction_table(instructions: Instructions) -> list[str]:
-    cold = instructions.cold
-    pairs = list(zip(cold["plain"], cold["plugin"], strict=True))
-    instruction_ratios = [b.instructions / a.instructions for a, b in pairs]
-    cycle_ratios = [b.cycles / a.cycles for a, b in pairs]
+    """The counted scenarios' rows (``--counted`` may leave some out)."""
     first, last, memory = CYCLES_PER_ACCESS
     first_setup = setup_name(*COUNTED_SETUPS[0])
+    rows = _cold_rows(instructions.cold) if instructions.cold else []
+    if instructions.warm:
+        rows.append(
+            _medians_row(
+                f"a warm run, median of {COUNTED_RUNS} ({first_setup})", instructions.warm
+            )
+        )
+    if instructions.rechecks:
+        rows.append(
+            _medians_row(
+                f"a daemon recheck, median of {COUNTED_RUNS} ({first_setup})",
+                instructions.rechecks,
+            )
+        )
     return [
         "Instructions executed, plugin / plain (`--instructions`: runs under"
         " valgrind's cachegrind, daemons under callgrind), and the cycles estimated"
@@ -198,6 +223,16 @@ def _instruction_table(instructions: Instructions) -> list[str]:
         "| measure | plain instructions | plugin instructions | ratio"
         " | estimated cycles ratio | target |",
         "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
+def _cold_rows(cold: dict[str, list[Counts]]) -> list[str]:
+    """One row per counted setup, and their median."""
+    pairs = list(zip(cold["plain"], cold["plugin"], strict=True))
+    instruction_ratios = [b.instructions / a.instructions for a, b in pairs]
+    cycle_ratios = [b.cycles / a.cycles for a, b in pairs]
+    return [
         *(
             _instruction_row(
                 f"one cold run, {setup_name(*setup)}",
@@ -211,11 +246,6 @@ def _instruction_table(instructions: Instructions) -> list[str]:
             f"one cold run, median over the {len(COUNTED_SETUPS)} setups above",
             statistics.median(instruction_ratios),
             statistics.median(cycle_ratios),
-        ),
-        _medians_row(f"a warm run, median of {COUNTED_RUNS} ({first_setup})", instructions.warm),
-        _medians_row(
-            f"a daemon recheck, median of {COUNTED_RUNS} ({first_setup})",
-            instructions.rechecks,
         ),
     ]
 

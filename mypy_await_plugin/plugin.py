@@ -91,7 +91,8 @@ class AwaitPlugin(Plugin):
         self._attribute_hooks = Decisions[AttributeHook](self._decide_attribute_safely)
         # The Plugin API's ``get_function_hook`` and ``get_method_hook`` are the
         # tables' own lookup. mypy asks once per call it checks (66,000 times on the
-        # benchmark corpus), and a name decided before costs no Python frame.
+        # benchmark corpus), and a name decided before costs no Python frame: plain
+        # methods cost 175M instructions more in a cold run of it (0.59% of mypy's).
         hooks = vars(self)
         hooks["get_function_hook"] = self._function_hooks.__getitem__
         hooks["get_method_hook"] = self._method_hooks.__getitem__

@@ -105,6 +105,16 @@ def test_warm_runs_and_rechecks_are_judged_by_their_medians() -> None:
     assert recheck.endswith("| 1,000 | 1,010 | 1.0100 | 1.0064 | met |")
 
 
+def test_counting_the_cold_scenario_alone_leaves_the_other_rows_out() -> None:
+    counts = _instructions(1_020_000, 10_100)
+    cold_only = measures.Instructions(cold=counts.cold, warm={}, rechecks={})
+    table = report._instruction_table(cold_only)
+    assert _row(table, "one cold run, median")
+    assert not [row for row in table if row.startswith(("| a warm run", "| a daemon recheck"))]
+    assert report._counted(cold_only) == "cold"
+    assert report._counted(counts) == "cold,warm,daemon"
+
+
 def test_the_paired_interval_is_the_sign_tests() -> None:
     # Five values cannot give 95%: even their extremes bracket the median with
     # probability 1 - 2/32 = 0.9375.
