@@ -32,7 +32,7 @@ from mypy_await_plugin.syntax import assigned_values
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
 
 if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import AttributeSpec, HookSpec
+    from mypy_await_plugin.main import AttributeSpec, HookSpec
 
 
 class Site:

@@ -1,7 +1,7 @@
 """What runs once a hook fired for a call or an attribute read: the ``Site``, the
 checks, internal errors.
 
-``plugin`` imports this module at the first value it has to check, not when mypy
+``main`` imports this module at the first value it has to check, not when mypy
 loads the plugin: a run that checks no call (a warm cache with nothing changed)
 then does not pay for importing the checks, about a tenth of such a run.
 """
@@ -31,7 +31,7 @@ from mypy_await_plugin.evidence import Evidence
 from mypy_await_plugin.usage import Use
 
 if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import AnyContext, AttributeSpec, HookSpec
+    from mypy_await_plugin.main import AnyContext, AttributeSpec, HookSpec
 
 
 def check_call(

@@ -50,7 +50,7 @@ from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, cal
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
 from mypy_await_plugin.libraries import may_discard_result
-from mypy_await_plugin.loading import raise_usage_error
+from mypy_await_plugin.loading import __version__, raise_usage_error
 from mypy_await_plugin.sinks import Sink, callee_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 
@@ -382,8 +382,6 @@ def config_data(config: AwaitConfig) -> str:
     """What invalidates mypy's cache when it changes: the plugin's version and its
     settings, as one string (read back for every module of a warm run, where a
     string costs less than a nested value)."""
-    from mypy_await_plugin import __version__
-
     settings = json.dumps(config.to_data(), sort_keys=True, separators=(",", ":"))
     return f"mypy-await-plugin {__version__} {settings}"
 
