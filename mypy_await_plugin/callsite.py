@@ -9,8 +9,6 @@ per access before Python 3.12).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -28,11 +26,9 @@ from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.dataflow import local_function
 from mypy_await_plugin.evidence import Evidence
 from mypy_await_plugin.libraries import may_be_queued, method_module, queued_on
+from mypy_await_plugin.specs import AttributeSpec, HookSpec
 from mypy_await_plugin.syntax import assigned_values
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
-
-if TYPE_CHECKING:
-    from mypy_await_plugin.main import AttributeSpec, HookSpec
 
 
 class Site:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from mypy.checker import TypeChecker
 from mypy.plugin import AttributeContext
@@ -28,10 +28,8 @@ from mypy_await_plugin.checks import (
 )
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.evidence import Evidence
+from mypy_await_plugin.specs import AnyContext, AttributeSpec, HookSpec
 from mypy_await_plugin.usage import Use
-
-if TYPE_CHECKING:
-    from mypy_await_plugin.main import AnyContext, AttributeSpec, HookSpec
 
 
 def check_call(
