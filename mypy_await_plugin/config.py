@@ -26,6 +26,7 @@ from typing import Final, NamedTuple
 
 from mypy.options import Options
 
+from mypy_await_plugin.entries import parse_sink
 from mypy_await_plugin.errorcodes import CODES_BY_NAME
 
 if sys.version_info >= (3, 11):
@@ -196,9 +197,6 @@ def _check_code(entry: str) -> str | None:
 
 def _check_sink(entry: str) -> str | None:
     """``module.func:param`` (a parameter name) or ``module.func:N`` (a position)."""
-    # Imported here: ``sinks`` builds on this module's ``AwaitConfig``.
-    from mypy_await_plugin.sinks import parse_sink
-
     try:
         parse_sink(entry)
     except ValueError as exc:

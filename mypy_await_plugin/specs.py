@@ -15,7 +15,7 @@ from mypy.types import Type
 
 from mypy_await_plugin.attributes import Getter
 from mypy_await_plugin.awaitables import Kind
-from mypy_await_plugin.sinks import Sink
+from mypy_await_plugin.entries import Sink
 
 FunctionHook = Callable[[FunctionContext], Type]
 MethodHook = Callable[[MethodContext], Type]
