@@ -173,7 +173,7 @@ def _check_full_name(entry: str) -> str | None:
 
 def _check_discardable(entry: str) -> str | None:
     """A callee's full name, or ``package.module.Class.*``: every method called on an
-    instance of that class (``libraries``)."""
+    instance of that class (``queued``)."""
     name = entry.removesuffix(".*")
     if name != entry and _check_full_name(name) is None:
         return None

@@ -1,8 +1,9 @@
-"""The kinds of entries that library knowledge is made of: callback sinks, with their
-``module.func:param`` format, which the ``sync_callbacks`` config key uses too.
+"""The kinds of entries that library knowledge is made of: callback sinks (with their
+``module.func:param`` format, which the ``sync_callbacks`` config key uses too) and
+receivers that queue their commands.
 
-The tables of ``sinks`` are made of these, and ``config`` checks its entries with
-``parse_sink``; this module imports neither.
+The tables of ``libraries`` are made of these, and ``config`` checks its entries
+with ``parse_sink``; this module imports neither.
 """
 
 from __future__ import annotations
@@ -67,3 +68,13 @@ def parse_sink(entry: str, runs: Runs = Runs.CALLER) -> Sink:
     if not param.isidentifier():
         raise ValueError(f'"{entry}": "{param}" is not a parameter name or position; {expected}')
     return Sink(fullname, param, runs)
+
+
+class Queued(NamedTuple):
+    """Method calls on ``receiver`` (or a subclass) that queue work and return the
+    receiver, for the methods defined in modules under ``defined_under``."""
+
+    receiver: str
+    defined_under: str
+    #: Where the library documents the behaviour.
+    documented: str

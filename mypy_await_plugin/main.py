@@ -43,8 +43,8 @@ from mypy_await_plugin.attributes import find_getter
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
-from mypy_await_plugin.libraries import may_discard_result
 from mypy_await_plugin.loading import __version__, raise_usage_error
+from mypy_await_plugin.queued import may_discard_result
 from mypy_await_plugin.sinks import callee_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 from mypy_await_plugin.specs import (
