@@ -6,10 +6,12 @@ it, and every editable install, is plain Python. Both behave the same, and the
 compiled build spends about a quarter less time in the plugin's code (see
 ``benchmarks/RESULTS.md``).
 
-Left as Python: ``__init__`` (mypy calls its function ``plugin``, a name that compiled
-code would bind to the submodule of that name), ``loading`` (it must run on any mypy,
-to turn an unsupported one away), the command line (``__main__``, ``scan``) and the
-pytest plugin (``guard``), which runs outside mypy.
+Left as Python: ``__init__`` (pytest marks the package for assertion rewriting,
+since its run-time guard is a pytest plugin, and a compiled ``__init__`` imported
+before a pytest session starts, as ``pytester`` does, makes pytest warn that it
+cannot rewrite it), ``loading`` (it must run on any mypy, to turn an unsupported one
+away), the command line (``__main__``, ``scan``) and the pytest plugin (``guard``),
+which runs outside mypy.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ cd "$work/copy"
 python - <<'EOF'
 import importlib
 
-for name in ("plugin", "awaitables", "usage", "sinks"):
+for name in ("main", "awaitables", "usage", "sinks"):
     module = importlib.import_module(f"mypy_await_plugin.{name}")
     if str(module.__file__).endswith(".py"):
         raise SystemExit(f"mypy_await_plugin.{name} is not compiled: {module.__file__}")

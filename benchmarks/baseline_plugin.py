@@ -1,7 +1,7 @@
 """A mypy plugin that hooks nothing: the price of any plugin written in Python.
 
 ``bench.py --baseline`` times it beside plain mypy and the plugin. It is built like
-the plugin's own lookup (``mypy_await_plugin.plugin.Decisions``): mypy's
+the plugin's own lookup (``mypy_await_plugin.main.Decisions``): mypy's
 ``get_function_hook`` and ``get_method_hook`` are the ``__getitem__`` of a dict
 that asks mypy's ``DefaultPlugin`` once per name, and every other hook is the
 inherited one. So what it costs is what mypy spends asking a plugin in Python for

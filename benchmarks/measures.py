@@ -100,10 +100,10 @@ ENTRY_POINTS: Final = (
 #: build, only methods of the classes left in Python and functions imported when
 #: called are looked up).
 CLOCKED: Final = (
-    ("deciding a callee or attribute name", "mypy_await_plugin.plugin", "Decisions.__missing__"),
-    ("a hooked call, all of it", "mypy_await_plugin.plugin", "AwaitPlugin._on_call"),
-    ("a hooked call, all of it", "mypy_await_plugin.plugin", "AwaitPlugin._on_special_call"),
-    ("an attribute read, all of it", "mypy_await_plugin.plugin", "AwaitPlugin._on_attribute"),
+    ("deciding a callee or attribute name", "mypy_await_plugin.main", "Decisions.__missing__"),
+    ("a hooked call, all of it", "mypy_await_plugin.main", "AwaitPlugin._on_call"),
+    ("a hooked call, all of it", "mypy_await_plugin.main", "AwaitPlugin._on_special_call"),
+    ("an attribute read, all of it", "mypy_await_plugin.main", "AwaitPlugin._on_attribute"),
     ("of which reading a file's lines", "mypy_await_plugin.sourcetext", "SourceLines.__missing__"),
     ("of which the checks", "mypy_await_plugin.dispatch", "check_call"),
     ("of which the checks", "mypy_await_plugin.dispatch", "check_attribute"),

@@ -76,7 +76,7 @@ def machine() -> dict[str, str]:
 
 def plugin_build() -> str:
     """Whether the plugin that runs is the compiled build (``hatch_build.py``)."""
-    hooks = importlib.import_module("mypy_await_plugin.plugin")
+    hooks = importlib.import_module("mypy_await_plugin.main")
     compiled = not str(hooks.__file__).endswith(".py")
     return "compiled with mypyc" if compiled else "Python"
 

@@ -9,8 +9,6 @@ per access before Python 3.12).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -27,12 +25,10 @@ from mypy_await_plugin.awaitables import (
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.dataflow import local_function
 from mypy_await_plugin.evidence import Evidence
-from mypy_await_plugin.libraries import may_be_queued, method_module, queued_on
+from mypy_await_plugin.queued import may_be_queued, method_module, queued_on
+from mypy_await_plugin.specs import AttributeSpec, HookSpec
 from mypy_await_plugin.syntax import assigned_values
 from mypy_await_plugin.usage import Usage, find_usage, scope_statements
-
-if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import AttributeSpec, HookSpec
 
 
 class Site:
@@ -79,7 +75,7 @@ class Site:
         """The kind of the value: ``result_kind``, except that a lazy value counts as
         none when it is dropped by design: made through a union (of callees, or of
         receivers) where some member gives a plain value, or queued by its receiver
-        (``libraries``). Computed only for uses a check reports."""
+        (``queued``). Computed only for uses a check reports."""
         if self._kind is None:
             lazy = self.result_kind is Kind.LAZY
             self._kind = Kind.NONE if lazy and self._by_design() else self.result_kind
@@ -158,7 +154,7 @@ class CallSite(Site):
 
     def _taken_from_a_queue(self) -> bool:
         """``add = pipe.set; add(k, v)``: a method taken from a receiver that queues it
-        (``libraries``), called through a local name."""
+        (``queued``), called through a local name."""
         call = self.ctx.context
         if not isinstance(call, CallExpr) or not isinstance(call.callee, NameExpr):
             return False

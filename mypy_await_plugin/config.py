@@ -26,6 +26,7 @@ from typing import Final, NamedTuple
 
 from mypy.options import Options
 
+from mypy_await_plugin.entries import parse_sink
 from mypy_await_plugin.errorcodes import CODES_BY_NAME
 
 if sys.version_info >= (3, 11):
@@ -172,7 +173,7 @@ def _check_full_name(entry: str) -> str | None:
 
 def _check_discardable(entry: str) -> str | None:
     """A callee's full name, or ``package.module.Class.*``: every method called on an
-    instance of that class (``libraries``)."""
+    instance of that class (``queued``)."""
     name = entry.removesuffix(".*")
     if name != entry and _check_full_name(name) is None:
         return None
@@ -196,9 +197,6 @@ def _check_code(entry: str) -> str | None:
 
 def _check_sink(entry: str) -> str | None:
     """``module.func:param`` (a parameter name) or ``module.func:N`` (a position)."""
-    # Imported here: ``sinks`` builds on this module's ``AwaitConfig``.
-    from mypy_await_plugin.sinks import parse_sink
-
     try:
         parse_sink(entry)
     except ValueError as exc:

@@ -1,7 +1,7 @@
 """What runs once a hook fired for a call or an attribute read: the ``Site``, the
 checks, internal errors.
 
-``plugin`` imports this module at the first value it has to check, not when mypy
+``main`` imports this module at the first value it has to check, not when mypy
 loads the plugin: a run that checks no call (a warm cache with nothing changed)
 then does not pay for importing the checks, about a tenth of such a run.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from mypy.checker import TypeChecker
 from mypy.plugin import AttributeContext
@@ -28,10 +28,8 @@ from mypy_await_plugin.checks import (
 )
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.evidence import Evidence
+from mypy_await_plugin.specs import AnyContext, AttributeSpec, HookSpec
 from mypy_await_plugin.usage import Use
-
-if TYPE_CHECKING:
-    from mypy_await_plugin.plugin import AnyContext, AttributeSpec, HookSpec
 
 
 def check_call(

@@ -95,6 +95,7 @@ from mypy_await_plugin.awaitables import (
     starts_its_own_work,
 )
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.libraries import TASK_CREATORS
 from mypy_await_plugin.sinks import spawner_key
 from mypy_await_plugin.syntax import paths_to
 
@@ -108,16 +109,6 @@ class Fact(enum.Enum):
 
 #: The name of the variable that carries a cached module's facts.
 CARRIER: Final = "__mypy_await_plugin_facts__"
-#: The spawners whose result is a task only the event loop's weak set holds. A helper
-#: returning ``gather(...)`` or ``run_in_executor(...)`` hands back a future to await
-#: if the caller cares (callback collections do), and stays a handle.
-_TASK_CREATORS: Final = frozenset(
-    {
-        "asyncio.tasks.create_task",
-        "asyncio.tasks.ensure_future",
-        "asyncio.events.AbstractEventLoop.create_task",
-    }
-)
 _NO_CYCLE: Final = 1 << 30
 _BY_VALUE: Final = {fact.value: fact for fact in Fact}
 #: Decorators that keep the function's signature and body as they are.
@@ -358,7 +349,7 @@ class Evidence:
 
     def _creates_task(self, fullname: str, node: SymbolNode) -> bool:
         key = spawner_key(fullname, node, self._config)
-        return key is not None and (key in _TASK_CREATORS or key in self._config.task_spawners)
+        return key is not None and (key in TASK_CREATORS or key in self._config.task_spawners)
 
     def _local_fact(self, var: Var, func: FuncDef) -> Fact | None:
         """A returned local: what its assignments bind, when nothing else uses it (a

@@ -1,4 +1,5 @@
-"""How the plugin refuses to load: supported mypy versions and usage errors.
+"""How the plugin loads or refuses to: its version, the mypy versions it supports,
+and usage errors.
 
 A usage error (a bad ``[mypy_await_plugin]`` section, an unsupported mypy) must
 read like mypy's own (``mypy: error: Invalid error code(s): ...``): one line on
@@ -20,6 +21,8 @@ from mypy.errors import CompileError
 from mypy.nodes import MypyFile
 from mypy.plugin import Plugin
 
+#: This release (read by the build too: ``[tool.hatch.version]`` in pyproject.toml).
+__version__ = "0.1.0"
 #: The mypy versions this release supports: ``>=1.20,<2.5`` (as in pyproject.toml).
 OLDEST_MYPY: Final = (1, 20)
 FIRST_UNSUPPORTED_MYPY: Final = (2, 5)
@@ -28,8 +31,6 @@ SUPPORTED_MYPY: Final = ">=1.20,<2.5"
 
 def mypy_version_problem(version: str) -> str | None:
     """Why mypy ``version`` cannot run this plugin, or ``None`` when it can."""
-    from mypy_await_plugin import __version__
-
     parsed = _release(version)
     if parsed is not None and OLDEST_MYPY <= parsed < FIRST_UNSUPPORTED_MYPY:
         return None

@@ -1,16 +1,17 @@
-"""Tables of callback sinks (``async-callback``) and task spawners (``dangling-task``).
+"""Which callees take callback sinks (``async-callback``) and which spawn tasks
+(``dangling-task``): their names matched against the tables of ``libraries``.
 
 A *sink* is a parameter whose argument the callee calls and whose result it drops:
 ``threading.Thread(target=...)``, ``loop.call_soon(callback)``... It is found in one
 of two ways:
 
-* the table below (``SYNC_CALLBACK_SINKS``), extended by the ``sync_callbacks``
+* the table ``libraries.SYNC_CALLBACK_SINKS``, extended by the ``sync_callbacks``
   config key with entries ``module.func:param`` / ``module.Class.method:param``,
   where ``param`` is a parameter name or a 0-based position (``self`` not counted);
 * the generic rule: any parameter declared as a callable returning ``object``.
 
 A *task spawner* returns a task or future that must be kept: the table
-``TASK_SPAWNERS``, extended by the ``task_spawners`` config key (full names).
+``libraries.TASK_SPAWNERS``, extended by the ``task_spawners`` config key (full names).
 
 Method entries match through the class hierarchy: mypy names a method call after the
 receiver's own class (``asyncio.unix_events._UnixSelectorEventLoop.call_soon``), so a
@@ -24,10 +25,9 @@ once per full name, the checks once per call of a name that was accepted.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final
 
 from mypy.nodes import (
     Decorator,
@@ -50,123 +50,8 @@ from mypy.types import (
 
 from mypy_await_plugin.awaitables import return_may_be_lazy
 from mypy_await_plugin.config import AwaitConfig
-
-#: A parameter: its name, or its 0-based position among the parameters a call
-#: passes (``self``/``cls`` not counted).
-ParamRef = str | int
-
-
-class Runs(enum.Enum):
-    """Where a sink calls its callback: it decides the fix the note suggests."""
-
-    #: In the event loop's thread, from the loop (``call_soon``, done callbacks).
-    LOOP = "loop"
-    #: Outside the event loop: another thread, a signal, interpreter exit, GC.
-    THREAD = "thread"
-    #: Not known: the generic rule and entries from the config.
-    CALLER = "caller"
-
-
-class Sink(NamedTuple):
-    """One parameter of one callee that calls its argument and drops the result."""
-
-    fullname: str
-    param: ParamRef
-    runs: Runs = Runs.CALLER
-    #: Found by the generic rule (the parameter's declared type), not listed.
-    generic: bool = False
-
-    def matches(self, index: int, name: str | None) -> bool:
-        """Whether the formal parameter ``index`` (named ``name``) of a call is this one."""
-        if isinstance(self.param, int):
-            return self.param == index
-        return self.param == name
-
-
-# Parsing the ``module.func:param`` format.
-
-
-def parse_sink(entry: str, runs: Runs = Runs.CALLER) -> Sink:
-    """Parse a ``sync_callbacks`` entry: ``module.func:param`` or ``module.Class.method:param``.
-
-    ``param`` is a parameter name or a 0-based position (``self`` not counted).
-    Raises ``ValueError`` with a message naming the entry when it is malformed.
-    """
-    fullname, sep, param = entry.strip().partition(":")
-    expected = (
-        'expected "module.function:parameter" or "module.Class.method:parameter",'
-        " where parameter is a name or a 0-based position"
-    )
-    if not sep:
-        raise ValueError(f'"{entry}" has no ":parameter" part; {expected}')
-    fullname, param = fullname.strip(), param.strip()
-    parts = fullname.split(".")
-    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
-        raise ValueError(f'"{entry}": "{fullname}" is not a dotted full name; {expected}')
-    if param.isdigit():
-        return Sink(fullname, int(param), runs)
-    if not param.isidentifier():
-        raise ValueError(f'"{entry}": "{param}" is not a parameter name or position; {expected}')
-    return Sink(fullname, param, runs)
-
-
-def _table(runs: Runs, *entries: str) -> Iterator[Sink]:
-    for entry in entries:
-        yield parse_sink(entry, runs)
-
-
-def _index(sinks: Iterable[Sink]) -> dict[str, tuple[Sink, ...]]:
-    table: dict[str, tuple[Sink, ...]] = {}
-    for sink in sinks:
-        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
-    return table
-
-
-_LOOP: Final = "asyncio.events.AbstractEventLoop"
-
-#: Callees that call a callback and drop its result, by full name (as defined in
-#: typeshed: ``asyncio.Future`` is ``_asyncio.Future``).
-SYNC_CALLBACK_SINKS: Final[Mapping[str, tuple[Sink, ...]]] = _index(
-    (
-        *_table(
-            Runs.THREAD,
-            "threading.Thread:target",
-            "threading.Timer:function",
-            "signal.signal:handler",
-            "atexit.register:0",
-            "weakref.finalize:1",
-            "concurrent.futures._base.Executor.submit:0",
-            "concurrent.futures._base.Executor.map:fn",
-            "concurrent.futures._base.Future.add_done_callback:fn",
-            f"{_LOOP}.run_in_executor:func",
-        ),
-        *_table(
-            Runs.LOOP,
-            f"{_LOOP}.call_soon:callback",
-            f"{_LOOP}.call_soon_threadsafe:callback",
-            f"{_LOOP}.call_later:callback",
-            f"{_LOOP}.call_at:callback",
-            f"{_LOOP}.add_signal_handler:callback",
-            f"{_LOOP}.add_reader:callback",
-            f"{_LOOP}.add_writer:callback",
-            "_asyncio.Future.add_done_callback:0",
-        ),
-        # ``ExitStack.callback`` / ``AsyncExitStack.callback`` call it on exit and drop
-        # the result (``push_async_callback`` is the one that awaits).
-        *_table(Runs.CALLER, "contextlib._BaseExitStack.callback:0"),
-    )
-)
-
-#: Callees whose result is a task or future that must be kept: full name -> the
-#: name messages use.
-TASK_SPAWNERS: Final[Mapping[str, str]] = {
-    "asyncio.tasks.create_task": "asyncio.create_task",
-    "asyncio.tasks.ensure_future": "asyncio.ensure_future",
-    "asyncio.tasks.gather": "asyncio.gather",
-    f"{_LOOP}.create_task": "loop.create_task",
-    f"{_LOOP}.run_in_executor": "loop.run_in_executor",
-}
-
+from mypy_await_plugin.entries import ParamRef, Sink, parse_sink
+from mypy_await_plugin.libraries import NEVER_CALLED, SYNC_CALLBACK_SINKS, TASK_SPAWNERS
 
 _SPAWNER_NAMES: Final = frozenset(TASK_SPAWNERS)
 
@@ -322,11 +207,6 @@ def callback_params(
 def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | None:
     """The first of ``sinks`` that is the formal parameter ``index`` named ``name``."""
     return next((sink for sink in sinks if sink.matches(index, name)), None)
-
-
-#: Callees with a parameter typed as a callable returning ``object`` that never call
-#: it: they unregister it or look at it.
-NEVER_CALLED: Final = frozenset({"_asyncio.Future.remove_done_callback"})
 
 
 def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sink, ...]:

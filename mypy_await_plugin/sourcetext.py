@@ -52,7 +52,7 @@ _SETTLE_NS: Final = 2_000_000_000
 _NO_FILE: Final = "<string>"
 
 
-@mypyc_attr(native_class=False)  # a dict with ``__missing__``, as ``plugin.Decisions``
+@mypyc_attr(native_class=False)  # a dict with ``__missing__``, as ``main.Decisions``
 class SourceLines(dict[str, "list[bytes] | None"]):
     """The lines of the files being checked, as bytes, read when first asked for, by
     the path mypy gives the module (``None``: the text cannot be trusted)."""

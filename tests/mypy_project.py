@@ -77,6 +77,10 @@ class Project:
     def dmypy(self, *args: str) -> Run:
         return self._run("mypy.dmypy", "--status-file", str(self.status_file), *args)
 
+    def python(self, module: str, *args: str) -> Run:
+        """``python -m module``: a script of the project, run as the commands are."""
+        return self._run(module, *args)
+
     @property
     def status_file(self) -> Path:
         return self.root / ".dmypy.json"

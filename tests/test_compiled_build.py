@@ -27,7 +27,7 @@ def _compiled(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 def test_the_hook_path_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = _compiled(monkeypatch)
-    for module in ("plugin", "awaitables", "usage", "sinks", "sourcetext", "dataflow"):
+    for module in ("main", "awaitables", "usage", "sinks", "sourcetext", "dataflow"):
         assert f"mypy_await_plugin/{module}.py" in compiled
     assert "mypy_await_plugin/checks/never_awaited.py" in compiled
 

@@ -14,7 +14,7 @@ from mypy_project import MYPY_VERSION, Project
 from mypy_await_plugin import __version__, plugin
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.loading import SUPPORTED_MYPY, mypy_version_problem
-from mypy_await_plugin.plugin import AwaitPlugin
+from mypy_await_plugin.main import AwaitPlugin
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -283,9 +283,30 @@ def test_unsupported_mypy_stops_mypy(tmp_path: Path) -> None:
 
 
 def test_entry_point_survives_loading_the_plugin() -> None:
-    # mypy fetches ``mypy_await_plugin.plugin`` again on each daemon run: it must stay
-    # the entry point, not become the submodule of the same name.
+    # mypy fetches ``mypy_await_plugin.plugin`` again on each daemon run: loading the
+    # hooks (``main``) must leave it the entry point.
     import mypy_await_plugin
 
     assert mypy_await_plugin.plugin("2.4.1") is AwaitPlugin
     assert mypy_await_plugin.plugin is plugin
+
+
+#: Two builds in one fresh process, as a daemon makes them: mypy imports the plugin
+#: for the first and looks ``mypy_await_plugin.plugin`` up again for the second.
+TWO_BUILDS = """
+from mypy import api
+
+for _ in range(2):
+    stdout, stderr, status = api.run(["--no-incremental", "app.py"])
+    print(status, stdout.splitlines()[0], stderr.strip() or "-")
+"""
+
+
+def test_second_build_in_one_process_loads_the_plugin(tmp_path: Path) -> None:
+    files = {"mypy.ini": "[mypy]\nplugins = mypy_await_plugin\n", "app.py": SOURCE}
+    project = Project(tmp_path, {**files, "two_builds.py": TWO_BUILDS})
+    run = project.python("two_builds")
+    assert run.status == 0, run
+    first, second = run.stdout.splitlines()
+    assert first.startswith("1 app.py:4:") and first.endswith("[discarded-awaitable] -"), run
+    assert second == first, run

@@ -20,17 +20,13 @@ from mypy.nodes import SymbolNode
 from mypy.options import Options
 
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.entries import ParamRef, Runs, Sink, parse_sink
+from mypy_await_plugin.libraries import SYNC_CALLBACK_SINKS, TASK_SPAWNERS
 from mypy_await_plugin.sinks import (
-    SYNC_CALLBACK_SINKS,
-    TASK_SPAWNERS,
-    ParamRef,
-    Runs,
-    Sink,
     callback_params,
     callee_roles,
     find_sink,
     lookup_callee,
-    parse_sink,
     spawner_key,
 )
 

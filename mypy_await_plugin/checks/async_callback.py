@@ -42,14 +42,9 @@ from mypy_await_plugin.awaitables import (
     starts_its_own_work,
 )
 from mypy_await_plugin.callsite import CallSite
+from mypy_await_plugin.entries import Runs, Sink
 from mypy_await_plugin.errorcodes import ASYNC_CALLBACK
-from mypy_await_plugin.sinks import (
-    Runs,
-    Sink,
-    constructor_of,
-    find_sink,
-    lookup_callee,
-)
+from mypy_await_plugin.sinks import constructor_of, find_sink, lookup_callee
 from mypy_await_plugin.syntax import paths_to
 from mypy_await_plugin.usage import Use, classify_path
 

@@ -6,7 +6,7 @@ The receiver only looks at the awaitable as an object, so it never runs:
 comparisons (``usage`` classifies these as ``Use.FORMATTED``; ``x in coro()`` and
 what ``--strict-equality`` may report are left to mypy), and arguments passed
 to a parameter declared exactly ``object`` (``log.info("%s", coro())``,
-``Exception(coro())``) or listed in ``VALUE_PARAMETERS`` (``json.dumps`` takes
+``Exception(coro())``) or listed in ``libraries.VALUE_PARAMETERS`` (``json.dumps`` takes
 ``Any``). Parameters typed with a TypeVar (``list.append``), ``Any``, an awaitable
 or a union are left alone: the receiver may keep or await it.
 """
@@ -14,7 +14,6 @@ or a union are left alone: the receiver may keep or await it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
 
 from mypy.argmap import map_actuals_to_formals
 from mypy.checker import TypeChecker
@@ -46,16 +45,10 @@ from mypy.types import (
 
 from mypy_await_plugin.callsite import Site, display_name
 from mypy_await_plugin.errorcodes import AWAITABLE_AS_VALUE
+from mypy_await_plugin.libraries import VALUE_PARAMETERS
 from mypy_await_plugin.usage import Use
 
 NOTE = 'Add "await" to use its result'
-
-#: Callees whose parameter (by name; positional or keyword) treats any value as a
-#: plain object although it is declared ``Any``.
-VALUE_PARAMETERS: Final[dict[str, tuple[int, str]]] = {
-    "json.dumps": (0, "obj"),
-    "json.dump": (0, "obj"),
-}
 
 
 def check(site: Site) -> None:

@@ -2,7 +2,7 @@
 
 The event loop keeps only weak references to tasks: a task nobody keeps can be
 garbage-collected before it finishes, and its exception is never seen. Reported
-where a statement drops the result of a spawner from ``sinks`` (``create_task``,
+where a statement drops the result of a spawner from ``libraries`` (``create_task``,
 ``ensure_future``, ``gather``, ``run_in_executor``, the config's ``task_spawners``,
 and project helpers whose body returns a task they spawned and kept nowhere: see
 ``evidence``):
@@ -22,7 +22,8 @@ from mypy_await_plugin.awaitables import Kind, classify, union_members
 from mypy_await_plugin.callsite import CallSite
 from mypy_await_plugin.checks.discarded_awaitable import mypy_reports_statement
 from mypy_await_plugin.errorcodes import DANGLING_TASK
-from mypy_await_plugin.sinks import TASK_SPAWNERS, lookup_callee, spawner_key
+from mypy_await_plugin.libraries import TASK_SPAWNERS, TASK_TYPES
+from mypy_await_plugin.sinks import lookup_callee, spawner_key
 from mypy_await_plugin.usage import Use
 
 NOTE = (
@@ -30,8 +31,6 @@ NOTE = (
     ' "add_done_callback(<set>.discard)"), await it, or use an "asyncio.TaskGroup"'
 )
 ENSURE_FUTURE = "asyncio.tasks.ensure_future"
-#: Task classes: the loop holds them weakly (``asyncio.Task`` is ``_asyncio.Task``).
-TASK_TYPES = frozenset({"_asyncio.Task", "asyncio.tasks.Task"})
 
 
 def check(site: CallSite) -> None:

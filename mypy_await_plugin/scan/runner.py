@@ -23,7 +23,7 @@ from mypy.main import process_options
 
 from mypy_await_plugin.scan.findings import AWAIT_CODES, Finding
 
-#: How the plugin words a note about its own failure (see ``plugin.py``).
+#: How the plugin words a note about its own failure (see ``dispatch.py``).
 PLUGIN_NOTE_PREFIX: Final = "mypy-await-plugin:"
 #: An error's file, line, code and message.
 ErrorKey = tuple[str, int, str, str]

@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Callable, Collection
 from functools import partial
-from typing import Any, Final, NamedTuple, TypeGuard, TypeVar
+from typing import Final, TypeGuard, TypeVar
 
 from mypy.checker import TypeChecker
 from mypy.nodes import (
@@ -33,32 +33,30 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.options import Options
-from mypy.plugin import (
-    AttributeContext,
-    FunctionContext,
-    MethodContext,
-    Plugin,
-    ReportConfigContext,
-)
+from mypy.plugin import AttributeContext, Plugin, ReportConfigContext
 from mypy.plugins.default import DefaultPlugin
 from mypy.types import Type
 from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
-from mypy_await_plugin.attributes import Getter, find_getter
+from mypy_await_plugin.attributes import find_getter
 from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
-from mypy_await_plugin.libraries import may_discard_result
-from mypy_await_plugin.loading import raise_usage_error
-from mypy_await_plugin.sinks import Sink, callee_roles, lookup_callee
+from mypy_await_plugin.loading import __version__, raise_usage_error
+from mypy_await_plugin.queued import may_discard_result
+from mypy_await_plugin.sinks import callee_roles, lookup_callee
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
+from mypy_await_plugin.specs import (
+    AnyContext,
+    AttributeHook,
+    AttributeSpec,
+    FunctionHook,
+    HookSpec,
+    MethodHook,
+)
+from mypy_await_plugin.specs import ChainedHook as _Hook
 
-FunctionHook = Callable[[FunctionContext], Type]
-MethodHook = Callable[[MethodContext], Type]
-AttributeHook = Callable[[AttributeContext], Type]
-AnyContext = FunctionContext | MethodContext
-_Hook = Callable[[Any], Type]
 _H = TypeVar("_H", FunctionHook, MethodHook, AttributeHook)
 #: ``dispatch.check_call``, imported at the first call there is to check.
 CheckCall = Callable[
@@ -327,36 +325,6 @@ class Decisions(dict[str, "_H | None"]):
         return hook
 
 
-class HookSpec(NamedTuple):
-    """What was decided about a full name when its hook was created."""
-
-    fullname: str
-    #: The last part of ``fullname``: how a direct call spells the callee.
-    name: str
-    is_method: bool
-    chained: _Hook | None
-    spawner: bool
-    #: The parameters whose arguments the callee calls and drops the result of.
-    sinks: tuple[Sink, ...]
-    #: The callee's definition is listed under ``must_await``.
-    must_await: bool = False
-    #: The kind of every call's result, where the definition decides it: none for a
-    #: callee listed under ``may_discard``, lazy for an ``async def``.
-    result: Kind | None = None
-
-
-class AttributeSpec(NamedTuple):
-    """What was decided about an attribute (``Class.name``) when its hook was created."""
-
-    fullname: str
-    name: str
-    #: What runs when it is read: a property's getter or a descriptor's ``__get__``.
-    getter: Getter
-    chained: AttributeHook | None
-    #: The attribute is listed under ``must_await``.
-    must_await: bool = False
-
-
 #: Special methods of async context managers and iterators: mypy checks every
 #: ``async with`` and ``async for`` as calls of them, and a program may call them by
 #: name (``await super().__aenter__()``).
@@ -383,8 +351,6 @@ def config_data(config: AwaitConfig) -> str:
     """What invalidates mypy's cache when it changes: the plugin's version and its
     settings, as one string (read back for every module of a warm run, where a
     string costs less than a nested value)."""
-    from mypy_await_plugin import __version__
-
     settings = json.dumps(config.to_data(), sort_keys=True, separators=(",", ":"))
     return f"mypy-await-plugin {__version__} {settings}"
 

@@ -1,35 +1,22 @@
-"""Library APIs whose awaitable declarations mislead, and receivers whose results may drop.
+"""Receivers that queue the commands called on them, and results that may be dropped.
 
 Some libraries declare a method ``-> Awaitable[...]`` for one receiver and behave
-otherwise for another. redis-py's asyncio command methods are overloads on ``self``:
-called on a ``redis.asyncio.Redis`` client they return a coroutine that must be
-awaited, but called on a pipeline (``Pipeline``, ``ClusterPipeline``, both inheriting
-the client's commands) they queue the command and return the pipeline itself, and
-dropping that is the documented use::
+otherwise for another: redis-py's commands return a coroutine on a client but queue
+the command on a pipeline, and dropping what they return there is the documented use
+(``libraries.redis``).
 
-    async with r.pipeline(transaction=True) as pipe:
-        pipe.set("a", "1")   # queued: nothing to await
-        pipe.get("a")
-        await pipe.execute()  # the one call that runs them
-
-``QUEUED_COMMANDS`` lists such receivers: full class names, matched through
+``libraries.QUEUED_COMMANDS`` lists such receivers: full class names, matched through
 subclasses, with the module prefix where the queuing methods are defined (the
 receiver's own methods, ``execute`` and ``watch`` among them, stay lazy). The
 ``may_discard`` setting extends it with entries ``package.module.Class.*``: every
 method called on an instance of that class or a subclass.
-
-Surveyed and left out, because their declarations say what they do: aiohttp (client
-and server methods that must be awaited are ``async def``), asyncpg, SQLAlchemy's
-asyncio extension, aio-pika, anyio and trio (spawns return ``None`` or handles),
-tornado (callback-style methods return ``Future`` handles, which are never lazy),
-textual (``AwaitMount`` and friends are handles), and motor (methods return futures).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final
 
 from mypy.nodes import (
     Decorator,
@@ -42,26 +29,8 @@ from mypy.nodes import (
 )
 
 from mypy_await_plugin.config import AwaitConfig
+from mypy_await_plugin.libraries import QUEUED_COMMANDS
 
-
-class Queued(NamedTuple):
-    """Method calls on ``receiver`` (or a subclass) that queue work and return the
-    receiver, for the methods defined in modules under ``defined_under``."""
-
-    receiver: str
-    defined_under: str
-    #: Where the library documents the behaviour.
-    documented: str
-
-
-_REDIS_PIPELINES: Final = (
-    "https://redis.readthedocs.io/en/stable/examples/asyncio_examples.html#Pipelines"
-)
-
-QUEUED_COMMANDS: Final = (
-    Queued("redis.asyncio.client.Pipeline", "redis.commands.", _REDIS_PIPELINES),
-    Queued("redis.asyncio.cluster.ClusterPipeline", "redis.commands.", _REDIS_PIPELINES),
-)
 _QUEUING_MODULES: Final = tuple(entry.defined_under for entry in QUEUED_COMMANDS)
 #: How a ``may_discard`` entry names a receiver class rather than a callee.
 RECEIVER_SUFFIX: Final = ".*"
