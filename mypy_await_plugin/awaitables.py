@@ -81,7 +81,8 @@ def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) ->
     """The kind of what a call returns: ``classify``, where a handle returned by a
     callee listed under ``must_await`` (``listed``) counts as lazy."""
     proper = get_proper_type(typ)
-    # Once per hooked call: the common types are answered here, saving a frame.
+    # Once per hooked call: the common types are answered here, saving a frame (with
+    # the one in ``callee_may_return_lazy``, 76M instructions in a cold run, 0.26%).
     if isinstance(proper, Instance):
         info = proper.type
         if info.fullname in LAZY_TYPE_NAMES:  # most: the coroutine of an ``async def``
@@ -146,7 +147,7 @@ def callee_may_return_lazy(
         signature = node.type
         if signature is None:
             return node.is_coroutine
-        if isinstance(signature, CallableType):  # most definitions: a frame per step saved
+        if isinstance(signature, CallableType):  # most: frames saved (``call_result_kind``)
             lazy = call_may_give_lazy(signature.ret_type, must_await)
         else:
             lazy = _signature_may_return_lazy(signature, must_await, modules)
