@@ -59,12 +59,10 @@ from mypy_await_plugin.specs import ChainedHook as _Hook
 
 _H = TypeVar("_H", FunctionHook, MethodHook, AttributeHook)
 #: ``dispatch.check_call``, imported at the first call there is to check.
-CheckCall = Callable[
-    [AnyContext, TypeChecker, "HookSpec", Type, Kind, AwaitConfig, Evidence], None
-]
+CheckCall = Callable[[AnyContext, TypeChecker, HookSpec, Type, Kind, AwaitConfig, Evidence], None]
 #: ``dispatch.check_attribute``, imported with it.
 CheckAttribute = Callable[
-    [AttributeContext, TypeChecker, "AttributeSpec", Type, Kind, AwaitConfig, Evidence], None
+    [AttributeContext, TypeChecker, AttributeSpec, Type, Kind, AwaitConfig, Evidence], None
 ]
 
 
