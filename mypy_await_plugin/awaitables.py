@@ -168,6 +168,28 @@ def callee_may_return_lazy(
     return False
 
 
+def returns_plain_value(node: object) -> bool:
+    """Whether every call of the definition ``node`` gives a plain value, never an
+    awaitable, by its declaration alone: a plain ``def`` declared to return ``None``
+    or an instance of a class without ``__await__``, or a class without it (its
+    constructor). Most callees: they need no hook, and no fact is read for them
+    (``evidence`` reads bodies declared to return awaitables only)."""
+    if isinstance(node, FuncDef):
+        signature = node.type
+        if signature.__class__ is not CallableType or node.is_coroutine:
+            return False
+        assert isinstance(signature, CallableType)
+        ret = get_proper_type(signature.ret_type)
+        if ret.__class__ is Instance:
+            assert isinstance(ret, Instance)
+            info = ret.type
+            return info.fullname not in LAZY_TYPE_NAMES and info.get("__await__") is None
+        return ret.__class__ is NoneType
+    if isinstance(node, TypeInfo):
+        return node.fullname not in LAZY_TYPE_NAMES and node.get("__await__") is None
+    return False
+
+
 def starts_its_own_work(
     definition: object,
     modules: Mapping[str, MypyFile] = NO_MODULES,

@@ -37,7 +37,7 @@ module whose facts changed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Final, NamedTuple
 
 from mypy.nodes import (
@@ -157,20 +157,8 @@ class Evidence:
         (``_MAY_AWAIT_NAMES``)."""
         bodies: dict[tuple[str, int], _Body] = {}
         if not file.is_stub:
-            inits: dict[int, FuncDef] = {}
-            candidates: list[tuple[FuncDef, int]] = []
-            for func, owner in _parsed_functions(file.defs):
-                signature = func.unanalyzed_type
-                if func.name == "__init__" and owner:
-                    inits[owner] = func
-                elif isinstance(signature, CallableType) and _may_await_by_name(
-                    signature.ret_type
-                ):
-                    candidates.append((func, owner))
-            # And the ``__init__`` of their classes: it declares the attributes
-            # their bodies use (``self._backend.record(x)``).
-            chosen = [func for func, _ in candidates]
-            chosen += {inits[owner] for _, owner in candidates if owner in inits}
+            chosen: list[FuncDef] = []
+            _choose(file.defs, chosen, None)
             for func in chosen:
                 bodies[func.name, func.line] = _Body(func, _blocks_of(func.body))
         if bodies:
@@ -575,23 +563,52 @@ def _may_await_by_name(typ: Type | None) -> bool:
     return False
 
 
-def _parsed_functions(statements: list[Statement]) -> Iterator[tuple[FuncDef, int]]:
-    """The functions a module just parsed defines at its top level and in its classes
-    (also under ``if`` and ``try``, and decorated), not nested in functions, each
-    with the identity of its class statement (0 outside a class)."""
-    stack: list[tuple[Statement, int]] = [(stmt, 0) for stmt in reversed(statements)]
-    while stack:
-        stmt, owner = stack.pop()
+def _choose(
+    statements: Sequence[Statement], chosen: list[FuncDef], inits: list[FuncDef] | None
+) -> int:
+    """Add to ``chosen`` the functions of a module just parsed whose return annotation
+    names an awaitable type (``_may_await_by_name``), at its top level and in its
+    classes (also under ``if`` and ``try``, and decorated), not nested in functions,
+    and the ``__init__`` of each class that has such a method: it declares the
+    attributes their bodies use (``self._backend.record(x)``). ``inits`` collects the
+    ``__init__`` of the class being read (``None`` outside a class). Returns how many
+    functions of this body, its classes' aside, were chosen.
+
+    Runs for every statement of every module parsed, so a statement that defines no
+    function is passed over by its class alone: one loop per body, no generator and
+    no pairs built, saves about 100M instructions in a cold run of the benchmark
+    corpus (0.35% of mypy's) against a walk yielding each function with its class."""
+    own = 0
+    for stmt in statements:
         if isinstance(stmt, FuncDef):
-            yield stmt, owner
+            func = stmt
         elif isinstance(stmt, Decorator):
-            yield stmt.func, owner
-        elif isinstance(stmt, OverloadedFuncDef):
-            stack.extend((item, owner) for item in reversed(stmt.items))
+            func = stmt.func
         elif isinstance(stmt, ClassDef):
-            stack.extend((inner, id(stmt)) for inner in reversed(stmt.defs.body))
+            methods_init: list[FuncDef] = []
+            if _choose(stmt.defs.body, chosen, methods_init):
+                chosen += methods_init[-1:]  # the last ``__init__`` is the one that counts
+            continue
+        elif isinstance(stmt, OverloadedFuncDef):
+            own += _choose(stmt.items, chosen, inits)
+            continue
+        elif type(stmt) in _COMPOUND:
+            own += _choose(_inner_statements(stmt), chosen, inits)
+            continue
         else:
-            stack.extend((inner, owner) for inner in reversed(_inner_statements(stmt)))
+            continue
+        if inits is not None and func.name == "__init__":
+            inits.append(func)
+            continue
+        signature = func.unanalyzed_type
+        if isinstance(signature, CallableType) and _may_await_by_name(signature.ret_type):
+            chosen.append(func)
+            own += 1
+    return own
+
+
+#: The statements that hold blocks of statements (``_inner_statements``).
+_COMPOUND: Final = frozenset({Block, IfStmt, WhileStmt, ForStmt, WithStmt, TryStmt, MatchStmt})
 
 
 def _blocks_of(body: Block) -> list[tuple[Block, list[Statement]]]:

@@ -40,7 +40,13 @@ from mypy_extensions import mypyc_attr
 
 from mypy_await_plugin import errorcodes
 from mypy_await_plugin.attributes import find_getter
-from mypy_await_plugin.awaitables import NO_MODULES, Kind, call_result_kind, callee_may_return_lazy
+from mypy_await_plugin.awaitables import (
+    NO_MODULES,
+    Kind,
+    call_result_kind,
+    callee_may_return_lazy,
+    returns_plain_value,
+)
 from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
 from mypy_await_plugin.loading import __version__, raise_usage_error
@@ -161,6 +167,11 @@ class AwaitPlugin(Plugin):
         lookup = self.lookup_fully_qualified
         node = lookup_callee(fullname, lookup)
         spawner, sinks = callee_roles(fullname, node, config)
+        if not (spawner or sinks or config.must_await) and returns_plain_value(node):
+            # Most callees: a function returning ``None`` or a plain class's instance,
+            # or a class; no fact or queue to look up (about 30M instructions in a
+            # cold run of the benchmark corpus, 0.1%).
+            return chained, True
         # What the callee's body returns, where its declaration does not tell.
         fact = self._evidence.fact(node)
         if fact is Fact.FRESH_TASK or fact is Fact.KEPT_TASK:
