@@ -9,6 +9,7 @@ with ``parse_sink``; this module imports neither.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 #: A parameter: its name, or its 0-based position among the parameters a call
@@ -78,3 +79,14 @@ class Queued(NamedTuple):
     defined_under: str
     #: Where the library documents the behaviour.
     documented: str
+
+
+def index_sinks(
+    sinks: Iterable[Sink], into: Mapping[str, tuple[Sink, ...]] | None = None
+) -> dict[str, tuple[Sink, ...]]:
+    """The sinks by callee, in the order given, after those of ``into`` (a table
+    built before: the built-in one, when the config adds entries)."""
+    table = dict(into) if into is not None else {}
+    for sink in sinks:
+        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
+    return table

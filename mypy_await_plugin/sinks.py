@@ -50,7 +50,7 @@ from mypy.types import (
 
 from mypy_await_plugin.awaitables import return_may_be_lazy
 from mypy_await_plugin.config import AwaitConfig
-from mypy_await_plugin.entries import ParamRef, Sink, parse_sink
+from mypy_await_plugin.entries import ParamRef, Sink, index_sinks, parse_sink
 from mypy_await_plugin.libraries import NEVER_CALLED, SYNC_CALLBACK_SINKS, TASK_SPAWNERS
 
 _SPAWNER_NAMES: Final = frozenset(TASK_SPAWNERS)
@@ -72,14 +72,13 @@ def _sink_table(extra: frozenset[str]) -> Mapping[str, tuple[Sink, ...]]:
     """
     if not extra:
         return SYNC_CALLBACK_SINKS
-    table = dict(SYNC_CALLBACK_SINKS)
+    parsed: list[Sink] = []
     for entry in sorted(extra):
         try:
-            sink = parse_sink(entry)
+            parsed.append(parse_sink(entry))
         except ValueError:
             continue
-        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
-    return table
+    return index_sinks(parsed, into=SYNC_CALLBACK_SINKS)
 
 
 @lru_cache(maxsize=8)

@@ -39,10 +39,10 @@ textual (``AwaitMount`` and friends are handles), and motor (methods return futu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Final
 
-from mypy_await_plugin.entries import Queued, Runs, Sink, parse_sink
+from mypy_await_plugin.entries import Queued, Runs, Sink, index_sinks, parse_sink
 from mypy_await_plugin.libraries import asyncio, redis, stdlib
 
 
@@ -51,15 +51,8 @@ def _table(runs: Runs, *entries: str) -> Iterator[Sink]:
         yield parse_sink(entry, runs)
 
 
-def _index(sinks: Iterable[Sink]) -> dict[str, tuple[Sink, ...]]:
-    table: dict[str, tuple[Sink, ...]] = {}
-    for sink in sinks:
-        table[sink.fullname] = (*table.get(sink.fullname, ()), sink)
-    return table
-
-
 #: Callees that call a callback and drop its result, by full name.
-SYNC_CALLBACK_SINKS: Final[Mapping[str, tuple[Sink, ...]]] = _index(
+SYNC_CALLBACK_SINKS: Final[Mapping[str, tuple[Sink, ...]]] = index_sinks(
     (
         *_table(Runs.THREAD, *stdlib.THREAD_CALLBACKS, *asyncio.THREAD_CALLBACKS),
         *_table(Runs.LOOP, *asyncio.LOOP_CALLBACKS),
