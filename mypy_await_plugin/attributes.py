@@ -55,14 +55,8 @@ def find_getter(
     if symbol is None:
         return None
     node = symbol.node
-    if isinstance(node, Var) and not node.is_property:
-        # Most names: a plain attribute, whose type's class has no ``__get__``.
-        declared = get_proper_type(node.type)
-        if declared is None:
-            return NOT_INFERRED
-        if not isinstance(declared, Instance) or declared.type.get("__get__") is None:
-            return None
-    elif isinstance(node, Decorator) and node.var.type is None and not node.var.is_property:
+    var = node.var if isinstance(node, Decorator) else node
+    if isinstance(var, Var) and var.type is None and not var.is_property:
         return NOT_INFERRED
     return getter_of(node, must_await)
 

@@ -91,8 +91,6 @@ class AwaitPlugin(Plugin):
         self._function_hooks = Decisions[FunctionHook](partial(self._decide_safely, False))
         self._method_hooks = Decisions[MethodHook](partial(self._decide_safely, True))
         self._attribute_hooks = Decisions[AttributeHook](self._decide_attribute_safely)
-        #: The classes attribute decisions looked up, by full name.
-        self._classes: dict[str, TypeInfo | None] = {}
         # The Plugin API's ``get_function_hook`` and ``get_method_hook`` are the
         # tables' own lookup. mypy asks once per call it checks (66,000 times on the
         # benchmark corpus), and a name decided before costs no Python frame: plain
@@ -139,7 +137,6 @@ class AwaitPlugin(Plugin):
         self._function_hooks.clear()
         self._method_hooks.clear()
         self._attribute_hooks.clear()
-        self._classes.clear()
         self._sources.forget(file.path)
         self._evidence.forget()
         self._evidence.remember(file)
@@ -259,18 +256,11 @@ class AwaitPlugin(Plugin):
         self, fullname: str, chained: AttributeHook | None
     ) -> tuple[AttributeHook | None, bool]:
         owner_name, _, name = fullname.rpartition(".")
-        owner = self._classes.get(owner_name, _NOT_LOOKED_UP)
-        if owner is _NOT_LOOKED_UP:
-            # A class's attributes come one after another: its lookup is kept.
-            symbol = self.lookup_fully_qualified(owner_name)
-            found_class = symbol.node if symbol is not None else None
-            owner = self._classes[owner_name] = (
-                found_class if isinstance(found_class, TypeInfo) else None
-            )
-        if not isinstance(owner, TypeInfo):
+        owner = self.lookup_fully_qualified(owner_name)
+        if owner is None or not isinstance(owner.node, TypeInfo):
             return chained, True
         config = self.config
-        found = find_getter(owner, name, config.must_await)
+        found = find_getter(owner.node, name, config.must_await)
         if found is None:  # a plain attribute: most names
             return chained, True
         if isinstance(found, str):  # NOT_INFERRED: reading it gives ``Any`` until then
@@ -344,8 +334,6 @@ class Decisions(dict[str, "_H | None"]):
         return hook
 
 
-#: ``AwaitPlugin._classes`` has no entry for this name yet.
-_NOT_LOOKED_UP: Final = object()
 #: Special methods of async context managers and iterators: mypy checks every
 #: ``async with`` and ``async for`` as calls of them, and a program may call them by
 #: name (``await super().__aenter__()``).
