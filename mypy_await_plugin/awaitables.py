@@ -171,22 +171,20 @@ def callee_may_return_lazy(
 def returns_plain_value(node: object) -> bool:
     """Whether every call of the definition ``node`` gives a plain value, never an
     awaitable, by its declaration alone: a plain ``def`` declared to return ``None``
-    or an instance of a class without ``__await__``, or a class without it (its
-    constructor). Most callees: they need no hook, and no fact is read for them
-    (``evidence`` reads bodies declared to return awaitables only)."""
+    or an instance of a class that is no awaitable (``Kind.NONE``), or such a class
+    (its constructor). Most callees: they need no hook, and no fact is read for them
+    (``evidence`` reads bodies declared to return awaitables only). Asked only when
+    nothing is listed under ``must_await``."""
     if isinstance(node, FuncDef):
         signature = node.type
-        if signature.__class__ is not CallableType or node.is_coroutine:
+        if not isinstance(signature, CallableType) or node.is_coroutine:
             return False
-        assert isinstance(signature, CallableType)
         ret = get_proper_type(signature.ret_type)
-        if ret.__class__ is Instance:
-            assert isinstance(ret, Instance)
-            info = ret.type
-            return info.fullname not in LAZY_TYPE_NAMES and info.get("__await__") is None
-        return ret.__class__ is NoneType
+        if isinstance(ret, Instance):
+            return _classify_instance(ret.type, ()) is Kind.NONE
+        return isinstance(ret, NoneType)
     if isinstance(node, TypeInfo):
-        return node.fullname not in LAZY_TYPE_NAMES and node.get("__await__") is None
+        return _classify_instance(node, ()) is Kind.NONE
     return False
 
 
