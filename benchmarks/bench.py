@@ -38,7 +38,7 @@ from measures import (
     count_warm_instructions,
     profile_plugin,
 )
-from report import RESULTS, default_notes, to_markdown
+from report import ALL_COUNTED, RESULTS, default_notes, to_markdown
 from runners import Bench, Scenario, compile_plugin
 
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--counted",
-        default="cold,warm,daemon",
+        default=ALL_COUNTED,
         help="with --instructions, the scenarios counted (cold,warm,daemon; cold alone: 20 min)",
     )
     parser.add_argument("--output", type=Path, help="the markdown file to write")

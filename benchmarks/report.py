@@ -103,7 +103,7 @@ def to_markdown(
             f" --{option}"
             for option, used in (
                 ("instructions", instructions is not None),
-                (f"counted {_counted(instructions)}", _counted(instructions) != _ALL_COUNTED),
+                (f"counted {_counted(instructions)}", _counted(instructions) != ALL_COUNTED),
                 ("baseline", BASELINE in bench.variants),
                 ("profile", profile is not None),
                 ("clock", clocks is not None),
@@ -181,17 +181,16 @@ def to_markdown(
     return "\n".join(out) + "\n"
 
 
-_ALL_COUNTED = "cold,warm,daemon"
+#: Every scenario ``--instructions`` counts, as ``--counted`` names them.
+ALL_COUNTED = "cold,warm,daemon"
 
 
 def _counted(instructions: Instructions | None) -> str:
     """The scenarios counted, as ``--counted`` names them (all when none were)."""
     if instructions is None:
-        return _ALL_COUNTED
+        return ALL_COUNTED
     parts = (instructions.cold, instructions.warm, instructions.rechecks)
-    return ",".join(
-        name for name, part in zip(_ALL_COUNTED.split(","), parts, strict=True) if part
-    )
+    return ",".join(name for name, part in zip(ALL_COUNTED.split(","), parts, strict=True) if part)
 
 
 def _instruction_table(instructions: Instructions) -> list[str]:

@@ -55,7 +55,7 @@ TASK_CREATORS: Final[frozenset[str]] = frozenset(
     {
         "asyncio.tasks.create_task",
         "asyncio.tasks.ensure_future",
-        "asyncio.events.AbstractEventLoop.create_task",
+        f"{_LOOP}.create_task",
     }
 )
 #: Task classes: the loop holds them weakly (``asyncio.Task`` is ``_asyncio.Task``).
