@@ -46,47 +46,50 @@ NOT_INFERRED: Final = "not inferred"
 def find_getter(
     owner: TypeInfo, name: str, must_await: Collection[str] = ()
 ) -> tuple[Getter, SymbolNode] | str | None:
-    """What runs when ``owner.name`` is read (``getter_of``), ``NOT_INFERRED`` (ask
-    again later), or ``None`` for a plain attribute.
+    """The definition that runs when ``owner.name`` is read: a property's getter, or
+    the ``__get__`` of a descriptor's class; ``NOT_INFERRED`` (ask again later), or
+    ``None`` for a plain attribute, and for a descriptor whose ``__get__`` cannot give
+    a lazy awaitable for this attribute's type (``Field[int]`` of a ``__get__``
+    returning ``T``).
 
     Once per attribute name mypy reads (thousands per run), so a plain attribute,
     the most common answer, is found first."""
     symbol = owner.names.get(name)
-    if symbol is None:
-        return None
-    node = symbol.node
-    var = node.var if isinstance(node, Decorator) else node
-    if isinstance(var, Var) and var.type is None and not var.is_property:
-        return NOT_INFERRED
-    return getter_of(node, must_await)
-
-
-def getter_of(
-    node: SymbolNode | None, must_await: Collection[str] = ()
-) -> tuple[Getter, SymbolNode] | None:
-    """The definition that runs when the attribute defined by ``node`` is read: a
-    property's getter, or the ``__get__`` of a descriptor's class; ``None`` for a
-    plain attribute, and for a descriptor whose ``__get__`` cannot give a lazy
-    awaitable for this attribute's type (``Field[int]`` of a ``__get__`` returning
-    ``T``)."""
+    node = symbol.node if symbol is not None else None
+    if node.__class__ is Var:
+        assert isinstance(node, Var)
+        return _descriptor_getter(node, must_await, decorated=False)
     if isinstance(node, OverloadedFuncDef) and node.is_property and node.items:
         node = node.items[0]  # a property with a setter: the getter comes first
-    decorated = isinstance(node, Decorator)
     if isinstance(node, Decorator):
-        if node.var.is_property:
-            if _gives_back_a_type_parameter(node.func.type):
-                return None
-            return Getter.PROPERTY, node.func
-        node = node.var  # ``@cached`` over a method: the decorator's result decides
-    if isinstance(node, Var) and not node.is_property:
-        declared = get_proper_type(node.type)
-        if isinstance(declared, Instance):
-            get = declared.type.get("__get__")
-            if get is not None and get.node is not None:
-                if not _may_get_lazy(declared, get.node, must_await, decorated=decorated):
-                    return None
-                return Getter.DESCRIPTOR, get.node
+        if not node.var.is_property:  # ``@cached`` over a method: its result decides
+            return _descriptor_getter(node.var, must_await, decorated=True)
+        if _gives_back_a_type_parameter(node.func.type):
+            return None
+        return Getter.PROPERTY, node.func
     return None
+
+
+def _descriptor_getter(
+    var: Var, must_await: Collection[str], *, decorated: bool
+) -> tuple[Getter, SymbolNode] | str | None:
+    """The ``__get__`` that runs when the attribute ``var`` is read, if its type is a
+    descriptor's (``find_getter``)."""
+    if var.is_property:
+        return None  # a property with no getter function to read (``Var.is_property``)
+    declared = var.type
+    if declared is None:
+        return NOT_INFERRED
+    declared = get_proper_type(declared)
+    if declared.__class__ is not Instance:
+        return None
+    assert isinstance(declared, Instance)
+    get = declared.type.get("__get__")
+    if get is None or get.node is None:
+        return None
+    if not _may_get_lazy(declared, get.node, must_await, decorated=decorated):
+        return None
+    return Getter.DESCRIPTOR, get.node
 
 
 def _may_get_lazy(

@@ -124,6 +124,16 @@ def _classify_union(union: UnionType, must_await: Collection[str]) -> Kind:
     return Kind.NONE
 
 
+def may_be_awaitable(typ: Type, must_await: Collection[str] = ()) -> bool:
+    """Whether ``typ`` is, or has a member that is, an awaitable of either kind: what a
+    declaration must say for the value to be lazy by any evidence (``evidence`` reads
+    the bodies of such functions only)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        return any(may_be_awaitable(item, must_await) for item in proper.items)
+    return classify(proper, must_await) is not Kind.NONE
+
+
 def is_optional(typ: Type) -> bool:
     """Whether ``None`` is one of the members of ``typ``."""
     proper = get_proper_type(typ)

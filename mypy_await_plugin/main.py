@@ -51,7 +51,7 @@ from mypy_await_plugin.config import AwaitConfig, ConfigError, load_config
 from mypy_await_plugin.evidence import Evidence, Fact
 from mypy_await_plugin.loading import __version__, raise_usage_error
 from mypy_await_plugin.queued import may_discard_result
-from mypy_await_plugin.sinks import callee_roles, lookup_callee
+from mypy_await_plugin.sinks import callee_roles, has_no_role, lookup_callee, may_pass_async
 from mypy_await_plugin.sourcetext import SourceLines, is_awaited
 from mypy_await_plugin.specs import (
     AnyContext,
@@ -100,6 +100,9 @@ class AwaitPlugin(Plugin):
         hooks["get_method_hook"] = self._method_hooks.__getitem__
         # Asked for every attribute of an instance mypy reads: the same lookup.
         hooks["get_attribute_hook"] = self._attribute_hooks.__getitem__
+        #: Classes by full name, as the decisions look up a member's owner: mypy asks
+        #: for several members of most classes it checks calls or reads on.
+        self._classes: dict[str, TypeInfo | None] = {}
         self._check_call: CheckCall | None = None
         self._check_attribute: CheckAttribute | None = None
         self._sources = SourceLines(options.shadow_file)
@@ -137,6 +140,7 @@ class AwaitPlugin(Plugin):
         self._function_hooks.clear()
         self._method_hooks.clear()
         self._attribute_hooks.clear()
+        self._classes.clear()
         self._sources.forget(file.path)
         self._evidence.forget()
         self._evidence.remember(file)
@@ -145,33 +149,42 @@ class AwaitPlugin(Plugin):
     # Deciding, once per full name.
 
     def _decide_safely(self, is_method: bool, fullname: str) -> tuple[_Hook | None, bool]:
-        """``_decide``, but a failure costs this name its checks, never mypy its run."""
-        default = self._default
-        chained: _Hook | None = (
-            default.get_method_hook(fullname) if is_method else default.get_function_hook(fullname)
-        )
+        """``_decide``, but a failure costs this name its checks, never mypy its run.
+
+        ``None`` leaves the name to the plugins after this one, mypy's own last, as
+        if this plugin were not there; so mypy's hook is asked for only where this
+        plugin's hook must run it first (``_chained``)."""
         try:
-            return self._decide(fullname, chained, is_method=is_method)
+            return self._decide(fullname, is_method=is_method)
         except Exception:
             if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
                 raise
-            return chained, True
+            return None, True
 
-    def _decide(
-        self, fullname: str, chained: _Hook | None, *, is_method: bool
-    ) -> tuple[_Hook | None, bool]:
+    def _chained(self, fullname: str, is_method: bool) -> _Hook | None:
+        """mypy's own hook for calls of ``fullname``, which this plugin's hook runs."""
+        default = self._default
+        if is_method:
+            return default.get_method_hook(fullname)
+        return default.get_function_hook(fullname)
+
+    def _decide(self, fullname: str, *, is_method: bool) -> tuple[_Hook | None, bool]:
         """The hook for ``fullname``, and whether that answer may be cached."""
-        if _never_a_written_call(fullname):
-            return chained, True
+        if fullname[:1] == "<" or ("__" in fullname and _never_a_written_call(fullname)):
+            return None, True
         config = self.config
         lookup = self.lookup_fully_qualified
-        node = lookup_callee(fullname, lookup)
-        spawner, sinks = callee_roles(fullname, node, config)
+        node = self._method_named(fullname) if is_method else lookup_callee(fullname, lookup)
+        spawner, sinks = (
+            (False, ())
+            if has_no_role(fullname, node, config)
+            else callee_roles(fullname, node, config)
+        )
         if not (spawner or sinks or config.must_await) and returns_plain_value(node):
             # Most callees: a function returning ``None`` or a plain class's instance,
             # or a class; no fact or queue to look up (about 30M instructions in a
             # cold run of the benchmark corpus, 0.1%).
-            return chained, True
+            return None, True
         # What the callee's body returns, where its declaration does not tell.
         fact = self._evidence.fact(node)
         if fact is Fact.FRESH_TASK or fact is Fact.KEPT_TASK:
@@ -191,13 +204,32 @@ class AwaitPlugin(Plugin):
                 lazy = node is None or callee_may_return_lazy(node, config.must_await, modules)
         interest = spawner or bool(sinks) or lazy
         if interest is False:
-            return chained, True
+            return None, True
         name = fullname.rpartition(".")[2]
+        chained = self._chained(fullname, is_method)
         result = Kind.NONE if may_discard else _fixed_result(node, chained)
         spec = HookSpec(fullname, name, is_method, chained, spawner, sinks, must_await, result)
         if name in _CALLED_BY_SYNTAX:
             return partial(self._on_special_call, spec), interest is True
         return partial(self._on_call, spec), interest is True
+
+    def _method_named(self, fullname: str) -> SymbolNode | None:
+        """``lookup_callee`` for a method, its class looked up once for all members."""
+        owner_name, _, member = fullname.rpartition(".")
+        owner = self._class_named(owner_name) if owner_name else None
+        if owner is None:
+            return lookup_callee(fullname, self.lookup_fully_qualified)
+        symbol = owner.get(member)  # its own first, then inherited
+        return symbol.node if symbol is not None else None
+
+    def _class_named(self, fullname: str) -> TypeInfo | None:
+        classes = self._classes
+        if fullname in classes:
+            return classes[fullname]
+        symbol = self.lookup_fully_qualified(fullname)
+        node = symbol.node if symbol is not None else None
+        info = classes[fullname] = node if isinstance(node, TypeInfo) else None
+        return info
 
     # The hook.
 
@@ -225,6 +257,14 @@ class AwaitPlugin(Plugin):
             lines = self._sources[api.path]
             if lines is not None and is_awaited(call, lines):
                 return return_type
+        elif (
+            kind is not Kind.LAZY
+            and not spec.spawner
+            and not may_pass_async(
+                spec.sinks, ctx.callee_arg_names, ctx.arg_types, config.must_await
+            )
+        ):
+            return return_type  # a callee with callback sinks: most pass a sync one
         check_call = self._check_call or self._load_checks()
         check_call(ctx, api, spec, return_type, kind, config, self._evidence)
         return return_type
@@ -244,27 +284,24 @@ class AwaitPlugin(Plugin):
     def _decide_attribute_safely(self, fullname: str) -> tuple[AttributeHook | None, bool]:
         """The hook for reading the attribute ``fullname`` (``Class.name``), decided
         as ``_decide_safely`` decides calls."""
-        chained = self._default.get_attribute_hook(fullname)
         try:
-            return self._decide_attribute(fullname, chained)
+            return self._decide_attribute(fullname)
         except Exception:
             if os.environ.get("MYPY_AWAIT_PLUGIN_DEBUG"):
                 raise
-            return chained, True
+            return None, True
 
-    def _decide_attribute(
-        self, fullname: str, chained: AttributeHook | None
-    ) -> tuple[AttributeHook | None, bool]:
+    def _decide_attribute(self, fullname: str) -> tuple[AttributeHook | None, bool]:
         owner_name, _, name = fullname.rpartition(".")
-        owner = self.lookup_fully_qualified(owner_name)
-        if owner is None or not isinstance(owner.node, TypeInfo):
-            return chained, True
+        owner = self._class_named(owner_name)
+        if owner is None:
+            return None, True
         config = self.config
-        found = find_getter(owner.node, name, config.must_await)
+        found = find_getter(owner, name, config.must_await)
         if found is None:  # a plain attribute: most names
-            return chained, True
+            return None, True
         if isinstance(found, str):  # NOT_INFERRED: reading it gives ``Any`` until then
-            return chained, False
+            return None, False
         kind, definition = found
         modules = self._modules or NO_MODULES
         # What the getter's body returns, where its declaration does not tell.
@@ -275,9 +312,10 @@ class AwaitPlugin(Plugin):
             lazy = callee_may_return_lazy(definition, config.must_await, modules)
         must_await = fullname in config.must_await
         if lazy is None and not must_await:  # the getter's type is not known yet
-            return chained, False
+            return None, False
         if (lazy is False and not must_await) or fullname in config.may_discard:
-            return chained, True
+            return None, True
+        chained = self._default.get_attribute_hook(fullname)
         spec = AttributeSpec(fullname, name, kind, chained, must_await)
         return partial(self._on_attribute, spec), lazy is not None or must_await
 

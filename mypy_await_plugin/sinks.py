@@ -25,8 +25,9 @@ once per full name, the checks once per call of a name that was accepted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
+from operator import attrgetter
 from typing import Final
 
 from mypy.nodes import (
@@ -48,7 +49,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from mypy_await_plugin.awaitables import return_may_be_lazy
+from mypy_await_plugin.awaitables import may_be_awaitable, return_may_be_lazy
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.entries import ParamRef, Sink, index_sinks, parse_sink
 from mypy_await_plugin.libraries import NEVER_CALLED, SYNC_CALLBACK_SINKS, TASK_SPAWNERS
@@ -166,6 +167,52 @@ def callee_roles(
     return spawner_key(fullname, node, config) is not None, callback_params(fullname, node, config)
 
 
+def has_no_role(fullname: str, node: SymbolNode | None, config: AwaitConfig) -> bool:
+    """Whether calls of ``fullname`` (defined by ``node``) surely need neither the
+    ``dangling-task`` nor the ``async-callback`` check: what ``callee_roles`` answers
+    with ``(False, ())``, for most callees, told without building that answer.
+    ``False`` means "ask ``callee_roles``"."""
+    spawners, sinks = config.task_spawners, config.sync_callbacks
+    if node.__class__ is TypeInfo:
+        assert isinstance(node, TypeInfo)
+        listed = _listed_names(spawners, sinks)
+        if fullname in listed or not listed.isdisjoint(map(_FULLNAME, node.mro)):
+            return False
+        definition = constructor_of(node)
+    elif fullname.rpartition(".")[2] in _listed_members(spawners, sinks):
+        return False
+    else:
+        definition = node
+    if definition.__class__ is FuncDef:  # the most common: one signature, or none
+        assert isinstance(definition, FuncDef)
+        signature = definition.type
+        return signature is None or (
+            signature.__class__ is CallableType and _takes_no_callable(signature.arg_types)
+        )
+    signatures, _ = _declared_signatures(definition)
+    return all(_takes_no_callable(signature.arg_types) for signature in signatures)
+
+
+def _takes_no_callable(arg_types: list[Type]) -> bool:
+    """Whether no parameter may be a callable, alone or in a union, as
+    ``_object_callback_params`` reads parameters (``X | None``, the common union, and
+    most aliases, ``_ExitCode``, hold none)."""
+    if _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)):
+        return True
+    for typ in arg_types:
+        kind = typ.__class__
+        if kind not in _MAY_BE_CALLABLE or (
+            kind is UnionType and _CALLABLE_TYPES.isdisjoint(map(type, typ.items))  # type: ignore[attr-defined]
+        ):
+            continue
+        if _callable_members(typ):
+            return False
+    return True
+
+
+_FULLNAME: Final = attrgetter("fullname")
+
+
 @lru_cache(maxsize=8)
 def _listed_names(spawners: frozenset[str], sinks: frozenset[str]) -> frozenset[str]:
     """Every name in the spawner and sink tables, the config's entries included."""
@@ -206,6 +253,36 @@ def callback_params(
 def find_sink(sinks: Iterable[Sink], index: int, name: str | None) -> Sink | None:
     """The first of ``sinks`` that is the formal parameter ``index`` named ``name``."""
     return next((sink for sink in sinks if sink.matches(index, name)), None)
+
+
+def may_pass_async(
+    sinks: tuple[Sink, ...],
+    arg_names: Sequence[str | None],
+    arg_types: list[list[Type]],
+    must_await: Collection[str],
+) -> bool:
+    """Whether a call may pass an async callable to one of its ``sinks``, by the types
+    of the arguments alone: a callable (or an overload) that may return an awaitable,
+    or an object with ``__call__``. Most calls of a sink pass a sync callback, and
+    are turned away here, before the ``async-callback`` check builds its site."""
+    for index, name in enumerate(arg_names):
+        if find_sink(sinks, index, name) is None:
+            continue
+        for typ in arg_types[index]:
+            proper = get_proper_type(typ)
+            if isinstance(proper, CallableType):
+                returns: Iterable[Type] = (proper.ret_type,)
+            elif isinstance(proper, Overloaded):
+                returns = (item.ret_type for item in proper.items)
+            elif isinstance(proper, Instance):
+                if proper.type.get("__call__") is not None:
+                    return True
+                continue
+            else:
+                continue
+            if any(may_be_awaitable(ret, must_await) for ret in returns):
+                return True
+    return False
 
 
 def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sink, ...]:
