@@ -16,7 +16,7 @@ import pytest
 from mypy import build
 from mypy.lookup import lookup_fully_qualified
 from mypy.modulefinder import BuildSource
-from mypy.nodes import SymbolNode
+from mypy.nodes import Decorator, FuncDef, MypyFile, OverloadedFuncDef, SymbolNode, TypeInfo, Var
 from mypy.options import Options
 
 from mypy_await_plugin.config import AwaitConfig
@@ -26,7 +26,9 @@ from mypy_await_plugin.sinks import (
     callback_params,
     callee_roles,
     find_sink,
+    has_no_role,
     lookup_callee,
+    may_pass_async,
     spawner_key,
 )
 
@@ -46,6 +48,9 @@ def on_change(
     listener: Callable[[], object], /, other: Optional[Callable[[int], object]]
 ) -> None: ...
 def run_any(fn: Callable[[], Any]) -> None: ...
+Handler = Callable[[], object]
+def maybe_later(listener: Optional[Callable[[], object]] = None) -> None: ...
+def aliased(listener: Handler) -> None: ...
 def either(fn: Callable[[], object] | Callable[[], Awaitable[None]]) -> None: ...
 
 class Bus:
@@ -114,14 +119,19 @@ Lookup = Callable[[str], SymbolNode | None]
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Lookup:
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MypyFile]:
     path: Path = tmp_path_factory.mktemp("sinks") / "prog.py"
     path.write_text(PROGRAM, encoding="utf-8")
     options = Options()
     options.incremental = False
     result = build.build([BuildSource(str(path), "prog")], options)
     assert not result.errors, result.errors
-    lookup = partial(lookup_fully_qualified, modules=result.files)
+    return result.files
+
+
+@pytest.fixture(scope="module")
+def node(files: dict[str, MypyFile]) -> Lookup:
+    lookup = partial(lookup_fully_qualified, modules=files)
     return partial(lookup_callee, lookup=lookup)
 
 
@@ -263,3 +273,82 @@ def test_callee_roles_agree_with_the_tables(
     spawner = spawner_key(fullname, definition, config) is not None
     expected = (spawner, callback_params(fullname, definition, config))
     assert callee_roles(fullname, definition, config) == expected
+
+
+def _callees(files: dict[str, MypyFile]) -> list[tuple[str, SymbolNode]]:
+    """Every function, method and class of the build, by the name calls give it."""
+    found: list[tuple[str, SymbolNode]] = []
+    for file in files.values():
+        for symbol in file.names.values():
+            definition = symbol.node
+            if isinstance(definition, TypeInfo) and definition.module_name == file.fullname:
+                found.append((definition.fullname, definition))
+                for name, member in definition.names.items():
+                    found.append((f"{definition.fullname}.{name}", member.node))  # type: ignore[arg-type]
+            elif isinstance(definition, FuncDef | OverloadedFuncDef | Decorator | Var):
+                found.append((definition.fullname, definition))
+    return found
+
+
+@pytest.mark.parametrize("config", _CONFIGS)
+def test_has_no_role_never_hides_a_role(files: dict[str, MypyFile], config: AwaitConfig) -> None:
+    # ``has_no_role`` answers most callees without ``callee_roles``: over every
+    # definition of asyncio, threading, contextlib, unittest and their imports, it
+    # may only say so where ``callee_roles`` finds no role, and it says so for most.
+    callees = _callees(files)
+    answered = 0
+    for fullname, definition in callees:
+        if has_no_role(fullname, definition, config):
+            answered += 1
+            assert callee_roles(fullname, definition, config) == (False, ()), fullname
+    assert answered > len(callees) // 2
+
+
+ARGUMENTS = """
+import asyncio
+from typing import Awaitable
+def sync() -> None: ...
+async def async_fn() -> None: ...
+def awaitable_fn() -> Awaitable[None]: raise NotImplementedError
+def future_fn() -> "asyncio.Future[None]": raise NotImplementedError
+class Callable_:
+    async def __call__(self) -> None: ...
+callable_object = Callable_()
+number = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def argument_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MypyFile]:
+    path: Path = tmp_path_factory.mktemp("arguments") / "args.py"
+    path.write_text(ARGUMENTS, encoding="utf-8")
+    options = Options()
+    options.incremental = False
+    result = build.build([BuildSource(str(path), "args")], options)
+    assert not result.errors, result.errors
+    return result.files
+
+
+@pytest.mark.parametrize(
+    ("argument", "passes"),
+    [
+        ("sync", False),
+        ("async_fn", True),
+        ("awaitable_fn", True),
+        ("future_fn", True),  # a handle by its declaration; its body may say lazy
+        ("callable_object", True),
+        ("number", False),
+    ],
+)
+def test_may_pass_async(argument: str, passes: bool, argument_files: dict[str, MypyFile]) -> None:
+    # Sink calls are checked only where an argument may be an async callable: a sync
+    # callback or a plain value is turned away before the check, anything that may
+    # return an awaitable or that has ``__call__`` is not; and only at a sink.
+    definition = argument_files["args"].names[argument].node
+    assert isinstance(definition, FuncDef | Var)
+    typ = definition.type
+    assert typ is not None
+    sink = Sink("threading.Thread", "target")
+    names: list[str | None] = ["group", "target", "name"]
+    assert may_pass_async((sink,), names, [[], [typ], []], ()) is passes
+    assert not may_pass_async((sink,), names, [[typ], [], []], ())
