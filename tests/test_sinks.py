@@ -118,15 +118,20 @@ def test_find_sink_by_name_or_position() -> None:
 Lookup = Callable[[str], SymbolNode | None]
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MypyFile]:
-    path: Path = tmp_path_factory.mktemp("sinks") / "prog.py"
-    path.write_text(PROGRAM, encoding="utf-8")
+def _build(directory: Path, module: str, source: str) -> dict[str, MypyFile]:
+    """The modules of a mypy build of ``source`` as ``module``, with no error."""
+    path = directory / f"{module}.py"
+    path.write_text(source, encoding="utf-8")
     options = Options()
     options.incremental = False
-    result = build.build([BuildSource(str(path), "prog")], options)
+    result = build.build([BuildSource(str(path), module)], options)
     assert not result.errors, result.errors
     return result.files
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MypyFile]:
+    return _build(tmp_path_factory.mktemp("sinks"), "prog", PROGRAM)
 
 
 @pytest.fixture(scope="module")
@@ -320,13 +325,7 @@ number = 1
 
 @pytest.fixture(scope="module")
 def argument_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MypyFile]:
-    path: Path = tmp_path_factory.mktemp("arguments") / "args.py"
-    path.write_text(ARGUMENTS, encoding="utf-8")
-    options = Options()
-    options.incremental = False
-    result = build.build([BuildSource(str(path), "args")], options)
-    assert not result.errors, result.errors
-    return result.files
+    return _build(tmp_path_factory.mktemp("arguments"), "args", ARGUMENTS)
 
 
 @pytest.mark.parametrize(
