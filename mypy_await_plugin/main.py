@@ -170,7 +170,7 @@ class AwaitPlugin(Plugin):
 
     def _decide(self, fullname: str, *, is_method: bool) -> tuple[_Hook | None, bool]:
         """The hook for ``fullname``, and whether that answer may be cached."""
-        if fullname[:1] == "<" or ("__" in fullname and _never_a_written_call(fullname)):
+        if _never_a_written_call(fullname):
             return None, True
         config = self.config
         lookup = self.lookup_fully_qualified

@@ -197,17 +197,9 @@ def _takes_no_callable(arg_types: list[Type]) -> bool:
     """Whether no parameter may be a callable, alone or in a union, as
     ``_object_callback_params`` reads parameters (``X | None``, the common union, and
     most aliases, ``_ExitCode``, hold none)."""
-    if _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)):
-        return True
-    for typ in arg_types:
-        kind = typ.__class__
-        if kind not in _MAY_BE_CALLABLE or (
-            kind is UnionType and _CALLABLE_TYPES.isdisjoint(map(type, typ.items))  # type: ignore[attr-defined]
-        ):
-            continue
-        if _callable_members(typ):
-            return False
-    return True
+    return _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)) or not any(
+        map(_param_callables, arg_types)
+    )
 
 
 _FULLNAME: Final = attrgetter("fullname")
@@ -264,7 +256,8 @@ def may_pass_async(
     """Whether a call may pass an async callable to one of its ``sinks``, by the types
     of the arguments alone: a callable (or an overload) that may return an awaitable,
     or an object with ``__call__``. Most calls of a sink pass a sync callback, and
-    are turned away here, before the ``async-callback`` check builds its site."""
+    are turned away here, before the ``async-callback`` check builds its site; so
+    this must admit whatever that check's ``_lazy_return`` may find lazy."""
     for index, name in enumerate(arg_names):
         if find_sink(sinks, index, name) is None:
             continue
@@ -308,11 +301,7 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
             continue  # no parameter that may be a callable, seen without a loop
         names = signature.arg_names
         for position, typ in enumerate(arg_types[skip:]):
-            if type(typ) not in _MAY_BE_CALLABLE or (
-                isinstance(typ, UnionType) and _CALLABLE_TYPES.isdisjoint(map(type, typ.items))
-            ):
-                continue  # most unions (``X | None``) hold no callable
-            callables = _callable_members(typ)
+            callables = _param_callables(typ)
             if not callables:
                 continue
             name = names[skip + position]
@@ -334,6 +323,18 @@ _CALLABLE_TYPES: Final = frozenset({CallableType, TypeAliasType})
 #: The parameter types that may be (or hold) a callable: others are passed over
 #: without expanding anything.
 _MAY_BE_CALLABLE: Final = _CALLABLE_TYPES | {UnionType}
+
+
+def _param_callables(typ: Type) -> list[CallableType]:
+    """The callables a parameter declared as ``typ`` may be (``_callable_members``);
+    a type that is no callable, and a union holding none (``X | None``, the common
+    one), are passed over without expanding anything."""
+    kind = typ.__class__
+    if kind not in _MAY_BE_CALLABLE:
+        return []
+    if kind is UnionType and _CALLABLE_TYPES.isdisjoint(map(type, typ.items)):  # type: ignore[attr-defined]
+        return []
+    return _callable_members(typ)
 
 
 def _callable_members(typ: Type) -> list[CallableType]:
