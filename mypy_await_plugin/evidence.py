@@ -32,6 +32,12 @@ them. ``write_carrier`` puts it in the module's symbol table just before mypy
 serializes the module (``report_config_data`` at cache write), so it is also part
 of the module's interface hash: an incremental run re-checks the importers of a
 module whose facts changed.
+
+A module whose cache entry was valid when the build started but whose imports
+changed is parsed again in the middle of the build, where mypy asks no
+``get_additional_deps``: ``remember_unseen`` keeps its bodies at the first moment
+the plugin sees it whole (a fact asked, its cache written after its interface was
+checked, ``get_additional_indirect_deps`` on mypy 2.4, a hook firing in it before).
 """
 
 from __future__ import annotations
@@ -140,6 +146,8 @@ class Evidence:
         #: mypy empties a module's blocks once it is checked, before or after
         #: writing its cache depending on the version and options (``remember``).
         self._bodies: dict[str, dict[tuple[str, int], _Body]] = {}
+        #: The tree each module's bodies were kept from (``remember``).
+        self._trees: dict[str, MypyFile] = {}
 
     def set_modules(self, modules: Mapping[str, MypyFile]) -> None:
         self._modules = modules
@@ -155,6 +163,7 @@ class Evidence:
         the cache written before or after mypy empties the bodies), it is read from
         the same text. Chosen by the return annotation's names, before it is analysed
         (``_MAY_AWAIT_NAMES``)."""
+        self._trees[file.fullname] = file
         bodies: dict[tuple[str, int], _Body] = {}
         if not file.is_stub:
             chosen: list[FuncDef] = []
@@ -165,6 +174,16 @@ class Evidence:
             self._bodies[file.fullname] = bodies
         else:
             self._bodies.pop(file.fullname, None)
+
+    def remember_unseen(self, file: MypyFile) -> None:
+        """``remember`` a module that mypy parsed without asking ``get_additional_deps``,
+        if its bodies are still whole: one whose cache entry was valid when the build
+        started but which is checked again because an import's interface changed.
+        Asked wherever the plugin meets a module before mypy may empty it."""
+        if self._trees.get(file.fullname) is not file and not (
+            file.is_cache_skeleton or file.is_stub or not file.defs  # emptied: too late
+        ):
+            self.remember(file)
 
     def _may_have_facts(self, func: FuncDef) -> bool:
         """A plain ``def``, declared to return what may be an awaitable: the only
@@ -214,6 +233,7 @@ class Evidence:
         fullname = func.fullname
         if module.is_cache_skeleton:
             return self._carrier_of(module).get(fullname)
+        self.remember_unseen(module)
         known = self._read.get(fullname)
         if known is not None and known[0] is func:
             return known[1]
@@ -258,6 +278,9 @@ class Evidence:
         """Put the facts of ``module``'s functions in its symbol table, for its cache."""
         if module.is_cache_skeleton or module.is_stub:
             return  # it carries its facts already, or has none
+        # mypy 2.4 writes a module checked again for its imports' sake after checking
+        # its interface only: the bodies are still whole.
+        self.remember_unseen(module)
         facts: dict[str, Fact] = {}
         for body in self._bodies.get(module.fullname, {}).values():
             fact = self.fact(body.func)

@@ -146,6 +146,13 @@ class AwaitPlugin(Plugin):
         self._evidence.remember(file)
         return []
 
+    def get_additional_indirect_deps(self, file: MypyFile) -> set[str]:
+        # mypy 2.4 and later ask this when a module is checked, just before they empty
+        # its bodies: the last moment to keep those of a module parsed in the middle
+        # of the build (``Evidence.remember_unseen``).
+        self._evidence.remember_unseen(file)
+        return set()
+
     # Deciding, once per full name.
 
     def _decide_safely(self, is_method: bool, fullname: str) -> tuple[_Hook | None, bool]:
@@ -247,6 +254,8 @@ class AwaitPlugin(Plugin):
         if not isinstance(api, TypeChecker) or api.errors.file in api.errors.ignored_files:
             # Errors in this module are not shown (an installed package or a stub).
             return return_type
+        if _KEEP_BODIES_IN_HOOKS:
+            self._evidence.remember_unseen(api.tree)
         if not _is_direct_call(call, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
             # checks ``f``): the call written in the source gets its own hook.
@@ -331,6 +340,8 @@ class AwaitPlugin(Plugin):
         api, expr = ctx.api, ctx.context
         if not isinstance(api, TypeChecker) or api.errors.file in api.errors.ignored_files:
             return attr_type
+        if _KEEP_BODIES_IN_HOOKS:
+            self._evidence.remember_unseen(api.tree)
         if not isinstance(expr, MemberExpr) or expr.name != spec.name:
             return attr_type  # read on mypy's own behalf (an operator, ``super()``...)
         lines = self._sources[api.path]
@@ -372,6 +383,10 @@ class Decisions(dict[str, "_H | None"]):
         return hook
 
 
+#: mypy before 2.4 asks no plugin between checking a module and emptying its bodies
+#: (``get_additional_indirect_deps``): there, the hooks keep the bodies of the module
+#: they fire in (``Evidence.remember_unseen``).
+_KEEP_BODIES_IN_HOOKS: Final = not hasattr(Plugin, "get_additional_indirect_deps")
 #: Special methods of async context managers and iterators: mypy checks every
 #: ``async with`` and ``async for`` as calls of them, and a program may call them by
 #: name (``await super().__aenter__()``).

@@ -97,6 +97,32 @@ def test_facts_from_bodies_survive_the_cache(tmp_path: Path) -> None:
     assert_same(run, project.mypy("--no-incremental", "src"))
 
 
+def test_facts_of_a_module_checked_again_for_its_imports(tmp_path: Path) -> None:
+    # The wrappers' module is unchanged but its import's interface is not: mypy parses
+    # it again in the middle of the build, where no ``get_additional_deps`` is asked,
+    # checks it, and writes its cache anew. Its facts must come out as in a cold run.
+    files = dict(WRAPPERS)
+    files["src/app/settings.py"] = "LEVEL = 1\n"
+    files["src/app/metrics.py"] = files["src/app/metrics.py"].replace(
+        "import asyncio\n", "import asyncio\n\n        from app import settings\n", 1
+    )
+    project = Project(tmp_path, files)
+    cold = project.mypy("src")
+    assert RECORD_DROPPED in cold.findings, cold
+    assert SPAWN_DROPPED in cold.findings, cold
+
+    project.edit("src/app/settings.py", "LEVEL = 1", 'LEVEL = "debug"')
+    run = project.mypy("src")
+    assert_same(run, cold)
+    # And once more from the cache it wrote.
+    project.edit(
+        "src/app/main.py",
+        "def close(m: Metrics) -> None:",
+        "def close(m: Metrics) -> None:  # edited",
+    )
+    assert_same(project.mypy("src"), cold)
+
+
 @pytest.mark.skipif(MYPY_VERSION < (2, 0), reason="parallel checking (-n) needs mypy 2")
 def test_workers_read_facts_from_bodies_like_a_serial_run(tmp_path: Path) -> None:
     project = Project(tmp_path, WRAPPERS)
