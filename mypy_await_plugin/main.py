@@ -256,18 +256,19 @@ class AwaitPlugin(Plugin):
             return return_type
         if _KEEP_BODIES_IN_HOOKS:
             self._evidence.remember_unseen(api.tree)
+        if not watched:
+            # Most lazy awaitables are awaited on the spot, and the line says so
+            # (``sourcetext``): then nothing more is to be known, whoever's call it is.
+            lines = self._sources[api.path]
+            if lines is not None and isinstance(call, CallExpr) and is_awaited(call, lines):
+                return return_type
         if not _is_direct_call(call, spec):
             # mypy re-checks a call on another's behalf (``functools.partial(f)()``
             # checks ``f``): the call written in the source gets its own hook.
             return return_type
-        if not watched:
-            # Most lazy awaitables are awaited on the spot, and the line says so
-            # (``sourcetext``): then nothing more is to be known.
-            lines = self._sources[api.path]
-            if lines is not None and is_awaited(call, lines):
-                return return_type
-        elif (
-            kind is not Kind.LAZY
+        if (
+            watched
+            and kind is not Kind.LAZY
             and not spec.spawner
             and not may_pass_async(
                 spec.sinks, ctx.callee_arg_names, ctx.arg_types, config.must_await
