@@ -100,6 +100,10 @@ class AwaitPlugin(Plugin):
         hooks["get_method_hook"] = self._method_hooks.__getitem__
         # Asked for every attribute of an instance mypy reads: the same lookup.
         hooks["get_attribute_hook"] = self._attribute_hooks.__getitem__
+        # The hooks this plugin never gives: an empty table's lookup answers "none"
+        # without the inherited method's frame.
+        for unused in _UNUSED_HOOKS:
+            hooks[unused] = _NO_HOOKS.get
         #: Classes by full name, as the decisions look up a member's owner: mypy asks
         #: for several members of most classes it checks calls or reads on.
         self._classes: dict[str, TypeInfo | None] = {}
@@ -388,6 +392,20 @@ class Decisions(dict[str, "_H | None"]):
 #: (``get_additional_indirect_deps``): there, the hooks keep the bodies of the module
 #: they fire in (``Evidence.remember_unseen``).
 _KEEP_BODIES_IN_HOOKS: Final = not hasattr(Plugin, "get_additional_indirect_deps")
+#: The ``Plugin`` hooks this plugin answers "none" for every name.
+_UNUSED_HOOKS: Final = (
+    "get_type_analyze_hook",
+    "get_function_signature_hook",
+    "get_method_signature_hook",
+    "get_class_attribute_hook",
+    "get_class_decorator_hook",
+    "get_class_decorator_hook_2",
+    "get_metaclass_hook",
+    "get_base_class_hook",
+    "get_customize_class_mro_hook",
+    "get_dynamic_class_hook",
+)
+_NO_HOOKS: Final[dict[str, None]] = {}
 #: Special methods of async context managers and iterators: mypy checks every
 #: ``async with`` and ``async for`` as calls of them, and a program may call them by
 #: name (``await super().__aenter__()``).
