@@ -85,11 +85,8 @@ def call_result_kind(typ: Type, must_await: Collection[str], *, listed: bool) ->
     # the one in ``callee_may_return_lazy``, 76M instructions in a cold run, 0.26%).
     if isinstance(proper, Instance):
         info = proper.type
-        fullname = info.fullname
-        if fullname in LAZY_TYPE_NAMES:  # most: the coroutine of an ``async def``
+        if info.fullname in LAZY_TYPE_NAMES:  # most: the coroutine of an ``async def``
             return Kind.LAZY
-        if info.get("__await__") is None and fullname not in must_await:
-            return Kind.NONE  # next: any other class (``_classify_instance``'s answer)
         kind = _classify_instance(info, must_await)
     elif isinstance(proper, TypeVarType | UnionType):
         kind = classify(proper, must_await)

@@ -37,8 +37,6 @@ from mypy_extensions import mypyc_attr
 #: Bytes that continue a primary after a call: an attribute, a call, an index; and
 #: a line continuation, after which we do not look.
 _TRAILERS: Final = frozenset(b".([\\")
-#: What may stand between the end of an expression and the next token.
-_BLANKS_OR_HASH: Final = frozenset({b" ", b"\t", b"#"})
 _NAME_BYTES: Final = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 _BLANK: Final = b" \t"
 _HASH: Final = ord("#")
@@ -162,21 +160,18 @@ def is_awaited(expr: CallExpr | MemberExpr, lines: list[bytes]) -> bool:
     of ``await`` (``False``: the text says otherwise or is not plain enough to say).
 
     Asked for most lazy awaitables a hook sees (thousands per run): the common
-    answer, a call on one line awaited with one space, is found with few bytes copied
-    and no frame. mypy's positions are trusted as they are (the file is read only when
-    it has not changed since mypy read it, ``SourceLines``): ``await`` and blanks just
-    before where ``expr`` starts, and nothing that continues it where it ends."""
+    answer, a call on one line awaited, is found with few bytes copied. mypy's
+    positions are trusted as they are (the file is read only when it has not changed
+    since mypy read it, ``SourceLines``): ``await`` and blanks just before where
+    ``expr`` starts, and nothing that continues it where it ends."""
     line, end_line, end_column = expr.line, expr.end_line, expr.end_column
     if end_line is None or end_column is None or not 0 < line <= end_line <= len(lines):
         return False
     text = lines[line - 1]
     column = expr.column
-    if text.endswith(b"await ", 0, column):  # most
-        start = column - 6
-    else:
-        start = text.rfind(b"await", 0, column)
-        if start < 0 or text[start + 5 : column].strip(_BLANK):
-            return False
+    start = text.rfind(b"await", 0, column)
+    if start < 0 or text[start + 5 : column].strip(_BLANK):
+        return False
     # Not the end of a longer name (``self.await``, ``no_await``); byte columns are
     # character columns only in ASCII text.
     if (start and text[start - 1] in _NAME_BYTES) or not text.isascii():
@@ -190,9 +185,6 @@ def is_awaited(expr: CallExpr | MemberExpr, lines: list[bytes]) -> bool:
             return False
     elif not _ends_with_name(expr.name.encode(), text, end_column):
         return False
-    rest = text[end_column : end_column + 1]
-    if rest and rest not in _BLANKS_OR_HASH:  # most: ``)``, ``,``, ``:`` or a trailer
-        return rest[0] not in _TRAILERS
     return _ends_primary(lines, end_line, text[end_column:])
 
 
