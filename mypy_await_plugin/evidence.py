@@ -47,6 +47,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import compress
 from typing import Final, NamedTuple
 
+from mypy.lookup import lookup_fully_qualified
 from mypy.nodes import (
     GDEF,
     LDEF,
@@ -103,6 +104,7 @@ from mypy_await_plugin.awaitables import (
 )
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.libraries import TASK_CREATORS
+from mypy_await_plugin.queued import may_discard_result
 from mypy_await_plugin.sinks import spawner_key
 from mypy_await_plugin.syntax import paths_to
 
@@ -355,9 +357,15 @@ class Evidence:
         own = self.fact(node)
         if own is not None:
             return own
+        if fullname is not None and may_discard_result(fullname, node, self._config, self._lookup):
+            return None  # a queued command or started work, whatever its declaration
         if fullname is not None and self._creates_task(fullname, node):
             return Fact.FRESH_TASK
         return Fact.LAZY if _definitely_lazy(node, self._config, self._modules) else None
+
+    def _lookup(self, fullname: str) -> SymbolTableNode | None:
+        modules = self._modules
+        return lookup_fully_qualified(fullname, modules) if isinstance(modules, dict) else None
 
     def _creates_task(self, fullname: str, node: SymbolNode) -> bool:
         key = spawner_key(fullname, node, self._config)

@@ -1,4 +1,5 @@
-"""Receivers that queue the commands called on them, and results that may be dropped.
+"""Receivers that queue the commands called on them, commands that start on the call,
+and results that may be dropped.
 
 Some libraries declare a method ``-> Awaitable[...]`` for one receiver and behave
 otherwise for another: redis-py's commands return a coroutine on a client but queue
@@ -10,6 +11,10 @@ subclasses, with the module prefix where the queuing methods are defined (the
 receiver's own methods, ``execute`` and ``watch`` among them, stay lazy). The
 ``may_discard`` setting extends it with entries ``package.module.Class.*``: every
 method called on an instance of that class or a subclass.
+
+``libraries.STARTED_ON_CALL`` lists methods declared ``async def`` that start their
+work when called and return a future (motor's commands, ``libraries.motor``): their
+results are handles, and dropping one loses no work.
 """
 
 from __future__ import annotations
@@ -29,9 +34,13 @@ from mypy.nodes import (
 )
 
 from mypy_await_plugin.config import AwaitConfig
-from mypy_await_plugin.libraries import QUEUED_COMMANDS
+from mypy_await_plugin.libraries import QUEUED_COMMANDS, STARTED_ON_CALL
 
 _QUEUING_MODULES: Final = tuple(entry.defined_under for entry in QUEUED_COMMANDS)
+#: The modules that define the methods of ``STARTED_ON_CALL``.
+_STARTING_MODULES: Final = frozenset(
+    name.rpartition(".")[0].rpartition(".")[0] for name in STARTED_ON_CALL
+)
 #: How a ``may_discard`` entry names a receiver class rather than a callee.
 RECEIVER_SUFFIX: Final = ".*"
 
@@ -44,10 +53,13 @@ def may_discard_result(
 ) -> bool:
     """Whether the result of calls of ``fullname`` (defined by ``node``) may be dropped:
     listed under ``may_discard`` by name, or a method called on a receiver listed in
-    ``QUEUED_COMMANDS`` or as ``Class.*`` under ``may_discard``."""
+    ``QUEUED_COMMANDS`` or as ``Class.*`` under ``may_discard``, or a method that
+    starts its work on the call (``STARTED_ON_CALL``, by its definition's name)."""
     if fullname in config.may_discard:
         return True
     defined_in = method_module(node)
+    if defined_in in _STARTING_MODULES and node is not None and node.fullname in STARTED_ON_CALL:
+        return True
     if not may_be_queued(defined_in, config):
         return False  # most calls: decided without looking up the receiver
     receiver = _receiver(fullname, lookup)

@@ -4,7 +4,9 @@ after it, and the tables assembled from them here.
 * ``asyncio``: the event loop's callbacks, task spawners, task classes;
 * ``stdlib``: the rest of the standard library (threads, executors, signal handlers,
   exit hooks, finalizers, exit stacks, ``json``);
-* ``redis``: redis-py's asyncio pipelines, which queue the commands called on them.
+* ``redis``: redis-py's asyncio pipelines, which queue the commands called on them;
+* ``motor``: MongoDB's driver, whose commands, declared ``async def``, start on the
+  call and return a future.
 
 Each table, and the logic that reads it:
 
@@ -20,6 +22,8 @@ Each table, and the logic that reads it:
   the task classes (``checks.dangling_task``).
 * ``QUEUED_COMMANDS``: receivers that queue the commands called on them instead of
   returning something to await (``queued``).
+* ``STARTED_ON_CALL``: methods declared ``async def`` that start their work when
+  called and return a future: handles, whatever the declaration says (``queued``).
 * ``VALUE_PARAMETERS``: parameters declared ``Any`` that take any value as a plain
   object (``awaitable-as-value``; ``checks.awaitable_as_value``).
 
@@ -34,7 +38,7 @@ Surveyed and left out, because their declarations say what they do: aiohttp (cli
 and server methods that must be awaited are ``async def``), asyncpg, SQLAlchemy's
 asyncio extension, aio-pika, anyio and trio (spawns return ``None`` or handles),
 tornado (callback-style methods return ``Future`` handles, which are never lazy),
-textual (``AwaitMount`` and friends are handles), and motor (methods return futures).
+and textual (``AwaitMount`` and friends are handles).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from mypy_await_plugin.entries import Queued, Runs, Sink, index_sinks, parse_sink
-from mypy_await_plugin.libraries import asyncio, redis, stdlib
+from mypy_await_plugin.libraries import asyncio, motor, redis, stdlib
 
 
 def _table(runs: Runs, *entries: str) -> Iterator[Sink]:
@@ -66,5 +70,6 @@ TASK_CREATORS: Final[frozenset[str]] = asyncio.TASK_CREATORS
 TASK_TYPES: Final[frozenset[str]] = asyncio.TASK_TYPES
 
 QUEUED_COMMANDS: Final[tuple[Queued, ...]] = (*redis.QUEUED_COMMANDS,)
+STARTED_ON_CALL: Final[frozenset[str]] = motor.STARTED_ON_CALL
 
 VALUE_PARAMETERS: Final[dict[str, tuple[int, str]]] = {**stdlib.VALUE_PARAMETERS}
