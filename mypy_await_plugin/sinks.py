@@ -8,7 +8,8 @@ of two ways:
 * the table ``libraries.SYNC_CALLBACK_SINKS``, extended by the ``sync_callbacks``
   config key with entries ``module.func:param`` / ``module.Class.method:param``,
   where ``param`` is a parameter name or a 0-based position (``self`` not counted);
-* the generic rule: any parameter declared as a callable returning ``object``.
+* the generic rule: any parameter declared as a callable returning ``object``, of a
+  callee whose own declared return cannot be what the callback returned.
 
 A *task spawner* returns a task or future that must be kept: the table
 ``libraries.TASK_SPAWNERS``, extended by the ``task_spawners`` config key (full names).
@@ -40,16 +41,19 @@ from mypy.nodes import (
     Var,
 )
 from mypy.types import (
+    AnyType,
     CallableType,
     Instance,
     Overloaded,
+    ProperType,
     Type,
     TypeAliasType,
+    TypeVarType,
     UnionType,
     get_proper_type,
 )
 
-from mypy_await_plugin.awaitables import may_be_awaitable, return_may_be_lazy
+from mypy_await_plugin.awaitables import may_be_awaitable, return_may_be_lazy, union_members
 from mypy_await_plugin.config import AwaitConfig
 from mypy_await_plugin.entries import ParamRef, Sink, index_sinks, parse_sink
 from mypy_await_plugin.libraries import NEVER_CALLED, SYNC_CALLBACK_SINKS, TASK_SPAWNERS
@@ -283,8 +287,9 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
 
     Not for a callee that never calls it (``NEVER_CALLED``), nor where an overload
     of the callee also takes an async callable at that parameter: such a callee tells
-    the two apart (``inspect.iscoroutinefunction``). Runs once for each callee name in
-    a program, so parameters that are not callables are passed over at once."""
+    the two apart (``inspect.iscoroutinefunction``); nor for a signature whose return
+    may be what the callback returned (``_may_hand_back``). Runs once for each callee
+    name in a program, so parameters that are not callables are passed over at once."""
     definition = constructor_of(node) if isinstance(node, TypeInfo) else node
     if (
         isinstance(definition, FuncDef)
@@ -299,6 +304,8 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
         arg_types = signature.arg_types
         if _MAY_BE_CALLABLE.isdisjoint(map(type, arg_types)):
             continue  # no parameter that may be a callable, seen without a loop
+        if _may_hand_back(signature, definition):
+            continue
         names = signature.arg_names
         for position, typ in enumerate(arg_types[skip:]):
             callables = _param_callables(typ)
@@ -315,6 +322,38 @@ def _object_callback_params(fullname: str, node: SymbolNode | None) -> tuple[Sin
     if not found or _match_table(fullname, node, NEVER_CALLED) is not None:
         return ()
     return tuple(sink for sink in found if sink.param not in takes_async)
+
+
+def _may_hand_back(signature: CallableType, definition: SymbolNode | None) -> bool:
+    """Whether a call of ``signature`` may return what its callback returned: it is
+    declared to return ``object``, ``Any``, a type variable or an awaitable (for an
+    ``async def``, what its coroutine gives), as a helper that calls a sync or async
+    handler and hands back its result does (``def invoke(handler: Callable[...,
+    object], *args: object) -> object: return handler(*args)``, awaited by its caller).
+    Its caller has the result, so the callback's coroutine is not lost there."""
+    ret = get_proper_type(signature.ret_type)
+    if (
+        isinstance(definition, FuncDef | Decorator)
+        and _function_of(definition).is_coroutine
+        and isinstance(ret, Instance)
+        and ret.type.fullname == "typing.Coroutine"
+        and ret.args
+    ):
+        ret = get_proper_type(ret.args[-1])
+    return any(map(_may_be_a_result, union_members(ret)))
+
+
+def _function_of(definition: FuncDef | Decorator) -> FuncDef:
+    return definition.func if isinstance(definition, Decorator) else definition
+
+
+def _may_be_a_result(typ: ProperType) -> bool:
+    """Whether a value of any type may be returned as ``typ``."""
+    if isinstance(typ, AnyType | TypeVarType):
+        return True
+    if isinstance(typ, Instance):
+        return typ.type.fullname == "builtins.object" or may_be_awaitable(typ)
+    return False
 
 
 #: The types a union member may be and stand for a callable (mypy's type classes

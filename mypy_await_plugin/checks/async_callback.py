@@ -18,10 +18,12 @@ from functools import partial
 from typing import NamedTuple
 
 from mypy.lookup import lookup_fully_qualified
+from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
     CallExpr,
     Decorator,
     Expression,
+    ExpressionStmt,
     FuncBase,
     FuncDef,
     FuncItem,
@@ -89,8 +91,30 @@ def check(site: CallSite, sinks: tuple[Sink, ...]) -> None:
                 continue  # ``*callbacks``: the type is the container's
             passed = describe(arg, typ, site)
             # Most callbacks are sync: the callee's body is read only for an async one.
-            if passed is not None and not (sink.generic and _keeps_result(sink, site)):
-                _report(site, sink, index, name, arg, passed)
+            if passed is None or (sink.generic and _keeps_result(sink, site)):
+                continue
+            if _mypy_reports_the_result(site):
+                return  # one report per bug: mypy's own
+            _report(site, sink, index, name, arg, passed)
+
+
+def _mypy_reports_the_result(site: CallSite) -> bool:
+    """Whether mypy reports this bug itself: the sink hands back the coroutine it
+    made, and ``await`` gets it as a statement (``await loop.run_in_executor(None,
+    job)`` gives an unused ``Coroutine``: mypy's ``unused-coroutine``)."""
+    usage = site.usage
+    path = usage.path
+    if usage.use is not Use.AWAITED or len(path) < 3:
+        return False
+    statement, awaited = path[-3], path[-2]
+    if not (isinstance(statement, ExpressionStmt) and statement.expr is awaited):
+        return False
+    result = get_proper_type(site.return_type)
+    awaitable = site.api.named_type("typing.Awaitable").type
+    if not isinstance(result, Instance) or not result.type.has_base(awaitable.fullname):
+        return False
+    value = map_instance_to_supertype(result, awaitable).args
+    return bool(value) and is_coroutine(value[0])
 
 
 def _keeps_result(sink: Sink, site: CallSite) -> bool:
